@@ -5,6 +5,7 @@
 #include "gradflow/core/types.hpp"
 #include "gradflow/data/dataset.hpp"
 #include "gradflow/discrete/iterate.hpp"
+#include "gradflow/experiment/compare.hpp"
 #include "gradflow/experiment/config.hpp"
 #include "gradflow/experiment/experiment.hpp"
 #include "gradflow/experiment/runner.hpp"
@@ -22,4 +23,5 @@
 #include "gradflow/experiment/expression.hpp"
 #include "gradflow/observe/sink.hpp"
 #include "gradflow/plot/figure.hpp"
+#include "gradflow/plot/live.hpp"
 #include "gradflow/theory/kernels.hpp"

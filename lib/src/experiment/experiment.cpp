@@ -18,6 +18,8 @@ const std::vector<MethodKind>& method_kinds() {
       {"error_gf", Space::error, Family::gf},      {"error_hbf", Space::error, Family::hbf},
       {"error_nag", Space::error, Family::nag},    {"exact_gf", Space::exact, Family::gf},
       {"exact_hbf", Space::exact, Family::hbf},    {"exact_nag", Space::exact, Family::nag},
+      // Xu et al. (linear2): GD with the theorem's fixed step η* or the adaptive η*_t.
+      {"gd_xu_fixed", Space::discrete, Family::gf}, {"gd_xu_adaptive", Space::discrete, Family::gf},
   };
   return kinds;
 }
@@ -111,7 +113,11 @@ MethodSpec parse_method(Config& c, std::size_t i, const IntegrateOptions& defaul
   m.family = it->family;
   m.integrate = defaults;
 
-  if (m.discrete() || m.kind == "modified_gf") {
+  if (m.kind == "gd_xu_fixed" || m.kind == "gd_xu_adaptive") {
+    // The step is the theorem's; `eta` is only the time unit, t = k·eta (default 1: t counts iterations).
+    m.eta = c.get(p + "eta", 1.0);
+    if (!(m.eta > 0) || !std::isfinite(m.eta)) throw input_error(p + "eta: must be positive");
+  } else if (m.discrete() || m.kind == "modified_gf") {
     m.eta = c.get(p + "eta", 0.0);
     if (!(m.eta > 0) || !std::isfinite(m.eta)) throw input_error(p + "eta: a positive step size is required for " + m.kind);
   }

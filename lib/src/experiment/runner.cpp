@@ -12,11 +12,13 @@
 #include "gradflow/flow/error_dynamics.hpp"
 #include "gradflow/flow/gradient_flow.hpp"
 #include "gradflow/integrate/switching.hpp"
+#include "gradflow/model/linear2.hpp"
 #include "gradflow/model/two_layer.hpp"
 #include "gradflow/observe/diagnostic.hpp"
 #include "gradflow/observe/energy.hpp"
 #include "gradflow/theory/kernels.hpp"
 #include "gradflow/theory/modal.hpp"
+#include "gradflow/theory/xu.hpp"
 
 namespace gradflow {
 namespace {
@@ -300,7 +302,7 @@ class MethodRun {
     const double dt = momentum ? std::sqrt(spec_.eta) : spec_.eta;  // t = kη or k√η
     Step step;
     switch (spec_.family) {
-      case Family::gf: step = gradient_descent(ctx_.objective, spec_.eta); break;
+      case Family::gf: step = spec_.kind.rfind("gd_xu_", 0) == 0 ? xu_step() : gradient_descent(ctx_.objective, spec_.eta); break;
       case Family::hbf: step = heavy_ball(ctx_.objective, spec_.eta, beta_); break;
       case Family::nag: step = nesterov(ctx_.objective, spec_.eta, spec_.gamma); break;
       case Family::nag_sc: step = nesterov_strongly_convex(ctx_.objective, spec_.eta, mu_); break;
@@ -316,6 +318,23 @@ class MethodRun {
       return observe({.t = t, .theta = &theta, .velocity = &v});
     });
     result_.outcome.t *= dt;
+  }
+
+  /// Xu et al.'s GD on linear2: the fixed step η* = argmin_{η ≤ η_max} f(η, 0), or the adaptive
+  /// η*_t = argmin_{η ≤ η_max} f(η, t) recomputed from L(t) at every iteration.
+  Step xu_step() {
+    const auto* lin = dynamic_cast<const Linear2*>(&ctx_.objective.model());
+    if (!lin || lin->kind() != "linear2" || ctx_.e.reduction != Reduction::sum)
+      throw input_error("methods." + spec_.name + ".kind: " + spec_.kind + " needs model.kind = linear2 and the sum loss");
+    auto xu = std::make_shared<XuRate>(lin->inputs(), ctx_.data.Y, lin->W1(ctx_.theta0), lin->W2(ctx_.theta0));
+    result_.resolved["eta_star"] = xu->eta_star();
+    result_.resolved["eta_max"] = xu->eta_max();
+    result_.resolved["rate"] = xu->rate();
+    const bool adaptive = spec_.kind == "gd_xu_adaptive";
+    return [this, xu, adaptive, g = Vec()](long, Vec& theta) mutable {
+      const double loss = ctx_.objective.value_gradient(theta, g);
+      theta -= (adaptive ? xu->adaptive_step(loss) : xu->eta_star()) * g;
+    };
   }
 
   void run_error() {

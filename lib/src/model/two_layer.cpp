@@ -1,6 +1,13 @@
 #include "gradflow/model/two_layer.hpp"
 
+#include <algorithm>
 #include <cmath>
+
+#include "gradflow/core/simd_math.hpp"
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 namespace gradflow {
 
@@ -15,59 +22,230 @@ Eigen::Map<const Vec> TwoLayer::outer(const Vec& theta) const {
 }
 
 void TwoLayer::activate(const Mat& Z, Mat* phi, Mat* dphi) const {
+  const Index N = Z.size();
+  const double* z = Z.data();
   switch (options_.activation) {
     case Activation::relu:
       if (phi) *phi = Z.cwiseMax(0.0);
       if (dphi) *dphi = (Z.array() > 0.0).cast<double>();
       break;
-    case Activation::tanh:
-      if (phi || dphi) {
-        Mat T = Z.array().tanh();
-        if (dphi) *dphi = 1.0 - T.array().square();
-        if (phi) *phi = std::move(T);
-      }
+    case Activation::tanh: {
+      if (!phi && !dphi) break;
+      Mat T(Z.rows(), Z.cols());
+      simd::tanh(z, T.data(), N);
+      if (dphi) *dphi = 1.0 - T.array().square();
+      if (phi) *phi = std::move(T);
       break;
+    }
     case Activation::softplus: {
       const double b = options_.beta;
-      // log(1 + e^{bz})/b computed without overflow; its derivative is the logistic function.
-      if (phi) *phi = Z.unaryExpr([b](double z) { return (std::max(b * z, 0.0) + std::log1p(std::exp(-std::abs(b * z)))) / b; });
-      if (dphi) *dphi = Z.unaryExpr([b](double z) { return 1.0 / (1.0 + std::exp(-b * z)); });
+      if (phi) {
+        phi->resize(Z.rows(), Z.cols());
+        double* p = phi->data();
+#pragma omp simd
+        for (Index k = 0; k < N; ++k) p[k] = simd::softplus(z[k], b);
+      }
+      if (dphi) {
+        dphi->resize(Z.rows(), Z.cols());
+        double* q = dphi->data();
+#pragma omp simd
+        for (Index k = 0; k < N; ++k) q[k] = simd::logistic(b * z[k]);
+      }
       break;
     }
   }
 }
 
-void TwoLayer::predict(const Vec& theta, Vec& f) const {
-  const Mat Z = X_ * weights(theta).transpose();
-  Mat phi;
-  activate(Z, &phi, nullptr);
-  f.noalias() = options_.scale * (phi * outer(theta));
+namespace {
+
+/// Per-thread scratch of the fused kernels: reused across calls, so a right-hand side
+/// allocates nothing once the sizes are known.
+struct Workspace {
+  Mat Z;   ///< n×m: Z = X Wᵀ, then overwritten in place with what the second GEMM needs
+  Mat P;   ///< n×m: softplus values when the outer layer is trained
+  Mat XR;  ///< n×d: diag(r) X
+  Vec r;
+};
+
+Workspace& workspace() {
+  thread_local Workspace w;
+  return w;
 }
 
-void TwoLayer::backward(const Mat& phi, const Mat& dphi, const Vec& theta, const Vec& r, Vec& g) const {
+/// Elementwise passes run on both cores only where the memory traffic pays for the fork
+/// (measured by bench/rhs_bench.cpp). Every partition keeps the per-entry summation order,
+/// so results do not depend on the thread count.
+constexpr Index kParallelEntries = 1 << 17;
+
+Index max_threads() {
+#ifdef _OPENMP
+  return omp_get_max_threads();
+#else
+  return 1;
+#endif
+}
+
+}  // namespace
+
+// The fused right-hand side (g = Jᵀ r, with r = c (f − y) when `y` is given):
+//   1. Z = X Wᵀ                                   (GEMM 1)
+//   2. one pass over Z, row blocks × columns:     f_i += a_r σ(z_ir);  Z ← σ'(Z)  (T for tanh)
+//   3. r = c (f − y);  XR = diag(r) X             (n×d)
+//   4. tanh only, one pass over columns:          ∂a_r = s Σ_i T_ir r_i;  T ← 1 − T²
+//   5. B = σ'(Z)ᵀ XR                               (GEMM 2, m×d);  ∂W = s diag(a) B
+// ReLU needs no second pass: σ is positively homogeneous, so
+//   ∂a_r = s Σ_i max(z_ir, 0) r_i = s Σ_i 1[z_ir > 0] r_i x_iᵀ w_r = s w_rᵀ B_r   (O(md)).
+void TwoLayer::fused(const Vec& theta, const Vec* y, double c, const Vec* r_in, Vec* f, Vec& g) const {
+  const Index n = X_.rows(), d = X_.cols(), m = width();
+  const auto W = weights(theta);
   const auto a = outer(theta);
   const double s = options_.scale;
+  const bool train = options_.train_outer;
+  const Activation act = options_.activation;
+  Workspace& ws = workspace();
+  ws.Z.resize(n, m);
+  ws.Z.noalias() = X_ * W.transpose();
+
+  const bool need_f = (f != nullptr);
+  if (need_f) f->setZero(n);
+  if (act == Activation::softplus && train) ws.P.resize(n, m);
+  const bool par = n * m >= kParallelEntries;
+  const Index nb = par ? std::max<Index>(1, std::min<Index>(max_threads(), n / 8)) : 1;
+  const Index rows_per = ((n + nb - 1) / nb + 7) / 8 * 8;
+  double* const Zd = ws.Z.data();
+  double* const Pd = ws.P.data();
+  double* const fd = need_f ? f->data() : nullptr;
+  const double beta = options_.beta;
+
+#pragma omp parallel for schedule(static) num_threads(nb) if (par)
+  for (Index blk = 0; blk < nb; ++blk) {
+    const Index i0 = std::min(n, blk * rows_per), i1 = std::min(n, i0 + rows_per);
+    for (Index r = 0; r < m; ++r) {
+      double* __restrict z = Zd + r * n;
+      double* __restrict fo = fd;
+      const double ar = a[r];
+      switch (act) {
+        case Activation::relu:
+          if (need_f) {
+#pragma omp simd
+            for (Index i = i0; i < i1; ++i) {
+              const double v = z[i];
+              fo[i] += ar * (v > 0.0 ? v : 0.0);
+              z[i] = v > 0.0 ? 1.0 : 0.0;
+            }
+          } else {
+#pragma omp simd
+            for (Index i = i0; i < i1; ++i) z[i] = z[i] > 0.0 ? 1.0 : 0.0;
+          }
+          break;
+        case Activation::tanh:
+          if (need_f) {
+#pragma omp simd
+            for (Index i = i0; i < i1; ++i) {
+              const double t = simd::tanh(z[i]);
+              fo[i] += ar * t;
+              z[i] = t;
+            }
+          } else {
+#pragma omp simd
+            for (Index i = i0; i < i1; ++i) z[i] = simd::tanh(z[i]);
+          }
+          break;
+        case Activation::softplus: {
+          double* __restrict p = Pd + r * n;
+          const bool keep = train;
+#pragma omp simd
+          for (Index i = i0; i < i1; ++i) {
+            const double bz = beta * z[i];
+            const double e = simd::exp(bz < 0 ? bz : -bz);
+            const double q = 1.0 / (1.0 + e);
+            const double sp = ((bz > 0 ? bz : 0.0) + simd::log1p_unit(e)) / beta;
+            if (need_f) fo[i] += ar * sp;
+            if (keep) p[i] = sp;
+            z[i] = bz < 0 ? e * q : q;
+          }
+          break;
+        }
+      }
+    }
+  }
+
+  Vec& r = ws.r;
+  if (need_f) {
+    *f *= s;
+    r.noalias() = c * (*f - *y);
+  } else {
+    r = *r_in;
+  }
+  ws.XR.noalias() = r.asDiagonal() * X_;
+
   g.resize(num_params());
-  Eigen::Map<Mat> gW(g.data(), width(), X_.cols());
-  // M_ir = s σ'(z_ir) r_i a_r, then ∂/∂W = Mᵀ X: the second GEMM.
-  const Mat M = ((dphi.array().colwise() * r.array()).rowwise() * (s * a).transpose().array()).matrix();
-  gW.noalias() = M.transpose() * X_;
-  if (options_.train_outer) g.tail(width()).noalias() = s * (phi.transpose() * r);
+  Eigen::Map<Vec> ga(g.data() + m * d, train ? m : 0);
+  if (train && act == Activation::tanh) {
+    const double* rd = r.data();
+#pragma omp parallel for schedule(static) if (par)
+    for (Index k = 0; k < m; ++k) {
+      double* __restrict t = Zd + k * n;
+      double acc = 0.0;
+#pragma omp simd reduction(+ : acc)
+      for (Index i = 0; i < n; ++i) {
+        const double v = t[i];
+        acc += v * rd[i];
+        t[i] = 1.0 - v * v;
+      }
+      ga[k] = s * acc;
+    }
+  } else if (act == Activation::tanh) {
+#pragma omp parallel for schedule(static) if (par)
+    for (Index k = 0; k < m; ++k) {
+      double* __restrict t = Zd + k * n;
+#pragma omp simd
+      for (Index i = 0; i < n; ++i) t[i] = 1.0 - t[i] * t[i];
+    }
+  } else if (train && act == Activation::softplus) {
+    ga.noalias() = s * (ws.P.transpose() * r);
+  }
+
+  Eigen::Map<Mat> gW(g.data(), m, d);
+  gW.noalias() = ws.Z.transpose() * ws.XR;
+  if (train && act == Activation::relu) ga.noalias() = s * W.cwiseProduct(gW).rowwise().sum();
+  gW.array().colwise() *= (s * a.array());
 }
 
-void TwoLayer::gradient(const Vec& theta, const Vec& r, Vec& g) const {
-  const Mat Z = X_ * weights(theta).transpose();
-  Mat phi, dphi;
-  activate(Z, options_.train_outer ? &phi : nullptr, &dphi);
-  backward(phi, dphi, theta, r, g);
+void TwoLayer::predict(const Vec& theta, Vec& f) const {
+  const Index n = X_.rows(), m = width();
+  Workspace& ws = workspace();
+  ws.Z.resize(n, m);
+  ws.Z.noalias() = X_ * weights(theta).transpose();
+  const auto a = outer(theta);
+  f.setZero(n);
+  double* __restrict fo = f.data();
+  const double beta = options_.beta;
+  for (Index r = 0; r < m; ++r) {
+    const double* __restrict z = ws.Z.data() + r * n;
+    const double ar = a[r];
+    switch (options_.activation) {
+      case Activation::relu:
+#pragma omp simd
+        for (Index i = 0; i < n; ++i) fo[i] += ar * (z[i] > 0.0 ? z[i] : 0.0);
+        break;
+      case Activation::tanh:
+#pragma omp simd
+        for (Index i = 0; i < n; ++i) fo[i] += ar * simd::tanh(z[i]);
+        break;
+      case Activation::softplus:
+#pragma omp simd
+        for (Index i = 0; i < n; ++i) fo[i] += ar * simd::softplus(z[i], beta);
+        break;
+    }
+  }
+  f *= options_.scale;
 }
+
+void TwoLayer::gradient(const Vec& theta, const Vec& r, Vec& g) const { fused(theta, nullptr, 1.0, &r, nullptr, g); }
 
 void TwoLayer::residual_gradient(const Vec& theta, const Vec& y, double c, Vec& f, Vec& g) const {
-  const Mat Z = X_ * weights(theta).transpose();
-  Mat phi, dphi;
-  activate(Z, &phi, &dphi);
-  f.noalias() = options_.scale * (phi * outer(theta));
-  backward(phi, dphi, theta, c * (f - y), g);
+  fused(theta, &y, c, nullptr, &f, g);
 }
 
 void TwoLayer::jvp(const Vec& theta, const Vec& v, Vec& Jv) const {

@@ -1,85 +1,498 @@
 #include "gradflow/plot/figure.hpp"
 
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <gnuplot-iostream.h>
+#include <limits>
+#include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <sstream>
 
 #include "gradflow/core/error.hpp"
 #include "gradflow/core/resources.hpp"
+#include "gradflow/observe/sink.hpp"
 
 namespace gradflow {
 namespace {
 
+namespace fs = std::filesystem;
+
 /// A gnuplot single-quoted string literal.
-std::string quoted(const std::string& s) {
+std::string gp_string(const std::string& s) {
   std::string q = "'";
   for (char c : s) q += c == '\'' ? std::string("''") : std::string(1, c);
   return q + "'";
 }
 
-std::string slurp(const std::filesystem::path& p) {
+std::string slurp(const fs::path& p) {
   std::ifstream in(p);
   std::stringstream ss;
   ss << in.rdbuf();
   return ss.str();
 }
 
+std::string num(double v) {
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%.10g", v);
+  return buf;
+}
+
+/// A list for gnuplot's word()/words(): items separated by spaces, an item holding spaces
+/// wrapped in double quotes (which word() honours).
+std::string word_list(const std::vector<std::string>& items) {
+  std::string s;
+  for (const auto& item : items) {
+    std::string w = item;
+    std::replace(w.begin(), w.end(), '"', '\'');
+    if (w.empty() || w.find_first_of(" \t") != std::string::npos) w = "\"" + w + "\"";
+    s += (s.empty() ? "" : " ") + w;
+  }
+  return s;
+}
+
+// ------------------------------------------------------------------------- run folder
+
+/// Methods whose run.json kind is an iteration rather than a flow.
+bool is_discrete_kind(const std::string& kind) {
+  return kind == "gd" || kind == "hb" || kind == "nag" || kind == "nag_sc";
+}
+
+struct MethodData {
+  std::string name, kind, csv;
+  bool discrete = false;
+  int color = 1;  ///< 1-based position in run.json: the method's colour in every figure
+  Table table;
+};
+
+struct RunData {
+  nlohmann::json json;
+  std::vector<MethodData> methods;
+  std::string reduction = "sum";
+  std::string subject;  ///< "two_layer (tanh, m=1000) on sphere (n=50, d=10), 11000 parameters"
+  double n = 1;
+};
+
+template <class T>
+T get_or(const nlohmann::json& j, const char* key, T fallback) {
+  return j.is_object() && j.contains(key) && !j[key].is_null() ? j[key].get<T>() : fallback;
+}
+
+RunData load_run(const std::string& dir) {
+  const fs::path report = fs::path(dir) / "run.json";
+  if (!fs::exists(report)) throw input_error("'" + dir + "' holds no run.json (not a finished gradflow run)");
+  RunData run;
+  try {
+    run.json = nlohmann::json::parse(slurp(report));
+    const auto& j = run.json;
+    run.reduction = get_or<std::string>(j, "loss_reduction", "sum");
+    const auto& data = j.contains("data") ? j["data"] : nlohmann::json::object();
+    const auto& model = j.contains("model") ? j["model"] : nlohmann::json::object();
+    run.n = static_cast<double>(get_or<long>(data, "n", 1));
+    nlohmann::json cfg_model = nlohmann::json::object();
+    if (j.contains("config") && j["config"].contains("model")) cfg_model = j["config"]["model"];
+    std::string model_kind = get_or<std::string>(model, "kind", "model");
+    std::string detail;
+    if (cfg_model.contains("activation") && model_kind == "two_layer")
+      detail = cfg_model["activation"].get<std::string>();
+    if (cfg_model.contains("width"))
+      detail += (detail.empty() ? "" : ", ") + std::string("m=") + std::to_string(cfg_model["width"].get<long>());
+    run.subject = model_kind + (detail.empty() ? "" : " (" + detail + ")") + " on " +
+                  get_or<std::string>(data, "name", "data") + " (n=" + std::to_string(get_or<long>(data, "n", 0)) +
+                  ", d=" + std::to_string(get_or<long>(data, "d", 0)) + "), " +
+                  std::to_string(get_or<long>(model, "num_params", 0)) + " parameters";
+    int color = 0;
+    for (const auto& m : j.at("methods")) {
+      MethodData md;
+      md.name = m.at("name").get<std::string>();
+      md.kind = get_or<std::string>(m, "kind", "");
+      md.csv = get_or<std::string>(m, "csv", md.name + ".csv");
+      md.discrete = is_discrete_kind(md.kind);
+      md.color = ++color;
+      const fs::path csv = fs::path(dir) / md.csv;
+      if (!fs::exists(csv)) throw input_error("run folder '" + dir + "' lacks " + md.csv);
+      md.table = read_csv_table(csv.string());
+      run.methods.push_back(std::move(md));
+    }
+  } catch (const nlohmann::json::exception& e) {
+    throw input_error("'" + report.string() + "' is not a valid run report: " + e.what());
+  }
+  return run;
+}
+
+/// Finite values of a column: how many, how many positive, how many negative.
+struct ColumnStats {
+  long finite = 0, positive = 0, negative = 0;
+};
+
+ColumnStats stats(const Table& t, const std::string& col) {
+  ColumnStats s;
+  for (const double v : t.values(col)) {
+    if (!std::isfinite(v)) continue;
+    ++s.finite;
+    s.positive += v > 0;
+    s.negative += v < 0;
+  }
+  return s;
+}
+
+std::string loss_label(const std::string& reduction) {
+  return reduction == "mean" ? "mean convention, L = (1/2n)‖f − y‖²" : "sum convention, L = ½‖f − y‖²";
+}
+
+/// Parallel lists of one series per entry, handed to a template as word lists.
+struct SeriesLists {
+  std::vector<std::string> files, cols, titles, colors, dashes, discrete;
+  void add(const MethodData& m, const std::string& col, const std::string& title, int dash) {
+    files.push_back(m.csv);
+    cols.push_back(col);
+    titles.push_back(title);
+    colors.push_back(std::to_string(m.color));
+    dashes.push_back(std::to_string(dash));
+    discrete.push_back(m.discrete ? "1" : "0");
+  }
+  bool empty() const { return files.empty(); }
+  void put(Figure& f) const {
+    f.variables.emplace_back("files", word_list(files));
+    f.variables.emplace_back("cols", word_list(cols));
+    f.variables.emplace_back("titles", word_list(titles));
+    f.variables.emplace_back("colors", word_list(colors));
+    f.variables.emplace_back("dashes", word_list(dashes));
+    f.variables.emplace_back("discrete", word_list(discrete));
+  }
+};
+
+std::string method_title(const MethodData& m) {
+  return m.name + (m.discrete ? " (discrete)" : " (flow)");
+}
+
+std::optional<Figure> loss_figure(const RunData& run, const std::string& dir) {
+  SeriesLists loss, bounds;
+  for (const auto& m : run.methods) {
+    if (stats(m.table, "loss").positive > 0) loss.add(m, "loss", m.name, 1);
+    if (stats(m.table, "bound").positive > 0) bounds.add(m, "bound", m.name + ": bound", 2);
+  }
+  if (loss.empty()) return std::nullopt;
+  Figure f{"loss", (fs::path(dir) / "loss").string(), {}, 900, 560};
+  loss.put(f);
+  f.variables.emplace_back("bound_files", word_list(bounds.files));
+  f.variables.emplace_back("bound_titles", word_list(bounds.titles));
+  f.variables.emplace_back("bound_colors", word_list(bounds.colors));
+  // Du et al.'s bound for relu2 (λ0 of H∞) when no method brings its own bound column.
+  std::string du_l0, du_rate;
+  const auto& j = run.json;
+  const bool has_flow = std::any_of(run.methods.begin(), run.methods.end(), [](const MethodData& m) { return m.kind == "gf"; });
+  const bool h_inf = get_or<std::string>(j, "lambda0_source", "") == "H_inf" ||
+                     (j.contains("model") && get_or<std::string>(j["model"], "kind", "") == "relu2");
+  const double lambda0 = get_or<double>(j, "lambda0", std::numeric_limits<double>::quiet_NaN());
+  const double loss0 = get_or<double>(j, "loss0", std::numeric_limits<double>::quiet_NaN());
+  if (bounds.empty() && has_flow && h_inf && std::isfinite(lambda0) && lambda0 > 0 && std::isfinite(loss0) && loss0 > 0) {
+    du_l0 = num(loss0);
+    du_rate = num((run.reduction == "mean" ? 1.0 / run.n : 1.0) * lambda0);
+  }
+  f.variables.emplace_back("du_l0", du_l0);
+  f.variables.emplace_back("du_rate", du_rate);
+  f.variables.emplace_back("reduction", run.reduction);
+  f.variables.emplace_back("ylabel", "loss  (" + loss_label(run.reduction) + ")");
+  f.variables.emplace_back("heading", "Loss: " + run.subject);
+  return f;
+}
+
+std::optional<Figure> lyapunov_figure(const RunData& run, const std::string& dir) {
+  static const std::vector<std::pair<std::string, std::string>> kinds = {
+      {"pseudo_loss", "pseudo-loss L̂ = ½ΔᵀHΔ"},
+      {"siegel", "Siegel V"},
+      {"su", "Su–Boyd–Candès V"},
+      {"su_corrected", "corrected Su Ṽ"}};
+  // Log y when no series goes negative; a series without positive values then has nothing
+  // to show and is left out.
+  bool log = true;
+  for (const auto& m : run.methods)
+    for (const auto& [col, label] : kinds) log = log && stats(m.table, col).negative == 0;
+  SeriesLists s;
+  for (const auto& m : run.methods)
+    for (std::size_t k = 0; k < kinds.size(); ++k) {
+      const ColumnStats st = stats(m.table, kinds[k].first);
+      if (log ? st.positive > 0 : st.finite > 0)
+        s.add(m, kinds[k].first, m.name + ": " + kinds[k].second, static_cast<int>(k) + 1);
+    }
+  if (s.empty()) return std::nullopt;
+  Figure f{"lyapunov", (fs::path(dir) / "lyapunov").string(), {}, 900, 560};
+  s.put(f);
+  f.variables.emplace_back("logy", log ? "1" : "0");
+  f.variables.emplace_back("ylabel", "energy  (" + loss_label(run.reduction) + "; Δ = f − y)");
+  f.variables.emplace_back("heading", "Lyapunov functions and pseudo-loss: " + run.subject);
+  return f;
+}
+
+std::optional<Figure> invariants_figure(const RunData& run, const std::string& dir) {
+  static const std::vector<std::pair<std::string, std::string>> kinds = {
+      {"imbalance", "imbalance: ‖(W1ᵀW1 − W2W2ᵀ)(t) − (same)(0)‖_F"},
+      {"balance", "balance: max_k |(a_k² − ‖w_k‖²)(t) − (same)(0)|"}};
+  SeriesLists s;
+  std::string notes;
+  for (const auto& [col, definition] : kinds) {
+    bool shown = false;
+    for (const auto& m : run.methods)
+      if (stats(m.table, col).positive > 0) {
+        s.add(m, col, method_title(m) + ": " + col, m.discrete ? 2 : 1);
+        shown = true;
+      }
+    if (shown) notes += (notes.empty() ? "" : "     ") + definition;
+  }
+  if (s.empty()) return std::nullopt;
+  Figure f{"invariants", (fs::path(dir) / "invariants").string(), {}, 900, 560};
+  s.put(f);
+  f.variables.emplace_back("notes", notes);
+  f.variables.emplace_back("heading", "Conserved quantities: " + run.subject);
+  return f;
+}
+
+std::optional<Figure> ntk_figure(const RunData& run, const std::string& dir) {
+  SeriesLists lam, dist;
+  for (const auto& m : run.methods) {
+    if (stats(m.table, "lambda_min").finite > 0) lam.add(m, "lambda_min", m.name, 1);
+    if (stats(m.table, "dist_init").finite > 0) dist.add(m, "dist_init", m.name, 1);
+  }
+  if (lam.empty() && dist.empty()) return std::nullopt;
+  const bool both = !lam.empty() && !dist.empty();
+  Figure f{"ntk", (fs::path(dir) / "ntk").string(), {}, 900, both ? 820 : 500};
+  auto put = [&f](const std::string& prefix, const SeriesLists& s) {
+    f.variables.emplace_back(prefix + "_files", word_list(s.files));
+    f.variables.emplace_back(prefix + "_titles", word_list(s.titles));
+    f.variables.emplace_back(prefix + "_colors", word_list(s.colors));
+    f.variables.emplace_back(prefix + "_discrete", word_list(s.discrete));
+  };
+  put("lambda", lam);
+  put("dist", dist);
+  const auto& j = run.json;
+  const double h0 = get_or<double>(j, "lambda_min_H0", std::numeric_limits<double>::quiet_NaN());
+  const double lambda0 = get_or<double>(j, "lambda0", std::numeric_limits<double>::quiet_NaN());
+  f.variables.emplace_back("lambda_h0", std::isfinite(h0) ? num(h0) : "");
+  f.variables.emplace_back("lambda0", std::isfinite(lambda0) && lambda0 > 0 ? num(lambda0) : "");
+  f.variables.emplace_back("lambda0_source", get_or<std::string>(j, "lambda0_source", "H_inf"));
+  f.variables.emplace_back("heading", "Kernel and movement: " + run.subject);
+  return f;
+}
+
+// ------------------------------------------------------------------------------ compare
+
+struct TextCsv {
+  std::vector<std::string> header;
+  std::vector<std::vector<std::string>> rows;
+  int column(const std::string& name) const {
+    const auto it = std::find(header.begin(), header.end(), name);
+    return it == header.end() ? -1 : static_cast<int>(it - header.begin());
+  }
+};
+
+std::vector<std::string> split_commas(const std::string& line) {
+  std::vector<std::string> out;
+  std::stringstream ss(line);
+  std::string field;
+  while (std::getline(ss, field, ',')) {
+    while (!field.empty() && (field.back() == '\r' || field.back() == ' ')) field.pop_back();
+    while (!field.empty() && field.front() == ' ') field.erase(field.begin());
+    out.push_back(field);
+  }
+  if (!line.empty() && line.back() == ',') out.emplace_back();
+  return out;
+}
+
+TextCsv read_text_csv(const fs::path& p) {
+  std::ifstream in(p);
+  if (!in) throw input_error("cannot open '" + p.string() + "'");
+  TextCsv t;
+  std::string line;
+  if (!std::getline(in, line)) throw input_error("'" + p.string() + "' is empty");
+  t.header = split_commas(line);
+  while (std::getline(in, line)) {
+    if (line.empty() || line == "\r") continue;
+    auto row = split_commas(line);
+    if (row.size() != t.header.size())
+      throw input_error("'" + p.string() + "': a row has " + std::to_string(row.size()) + " fields, expected " +
+                        std::to_string(t.header.size()));
+    t.rows.push_back(std::move(row));
+  }
+  return t;
+}
+
+double to_double(const std::string& s) {
+  char* end = nullptr;
+  const double v = std::strtod(s.c_str(), &end);
+  return end == s.c_str() ? std::numeric_limits<double>::quiet_NaN() : v;
+}
+
 }  // namespace
+
+std::string Figure::variable(const std::string& name) const {
+  for (const auto& [k, v] : variables)
+    if (k == name) return v;
+  return "";
+}
 
 bool gnuplot_available() { return std::system("command -v gnuplot >/dev/null 2>&1") == 0; }
 
-std::string render(const Figure& f, const std::string& dir) {
-  namespace fs = std::filesystem;
+Rendered render_figure(const Figure& f, const std::string& dir) {
   const fs::path tmpl = resource_path("plots/" + f.template_name + ".gp");
-  const fs::path errors = fs::path(f.stem + ".gnuplot.log");
+  const fs::path errors = fs::absolute(fs::path(f.stem + ".gnuplot.log"));
+  std::ostringstream script;
+  script << "cd " << gp_string(fs::absolute(dir).string()) << "\n";
+  const std::pair<const char*, const char*> outputs[] = {{"pngcairo", ".png"}, {"svg dynamic", ".svg"}};
+  for (const auto& [term, ext] : outputs) {
+    for (const auto& [name, value] : f.variables) script << name << " = " << gp_string(value) << "\n";
+    script << "set encoding utf8\n";
+    script << "set terminal " << term << " size " << f.width << "," << f.height << " font 'Sans,11'\n";
+    script << "set output " << gp_string(fs::absolute(f.stem + ext).string()) << "\n";
+    script << "load " << gp_string(tmpl.string()) << "\n";
+    script << "unset multiplot\n";  // in case the template stopped on an error inside one
+    script << "unset output\n";
+    script << "reset session\n";
+  }
+  script << "exit\n";
+  Rendered r{script.str(), ""};
   {
     // gnuplot-iostream runs the command through the shell: its stderr goes to the log.
-    Gnuplot gp("gnuplot 2> " + quoted(fs::absolute(errors).string()));
-    gp << "cd " << quoted(fs::absolute(dir).string()) << "\n";
-    for (const auto& [name, value] : f.variables) gp << name << " = " << quoted(value) << "\n";
-    const std::pair<const char*, const char*> outputs[] = {
-        {"pngcairo", ".png"}, {"svg dynamic", ".svg"}};
-    for (const auto& [term, ext] : outputs) {
-      gp << "set terminal " << term << " size " << f.width << "," << f.height << " font 'Sans,11'\n";
-      gp << "set output " << quoted(fs::absolute(f.stem + ext).string()) << "\n";
-      gp << "load " << quoted(tmpl.string()) << "\n";
-      gp << "unset output\n";
-      gp << "reset\n";
-    }
-    gp << "exit\n";
+    Gnuplot gp("gnuplot 2> " + gp_string(errors.string()) + " || true");  // errors are in the log
+    gp << r.script;
   }  // the destructor waits for gnuplot to finish
-  std::string log = slurp(errors);
-  if (log.empty()) fs::remove(errors);
-  return log;
+  r.errors = slurp(errors);
+  if (r.errors.empty()) fs::remove(errors);
+  return r;
+}
+
+std::string render(const Figure& figure, const std::string& dir) { return render_figure(figure, dir).errors; }
+
+std::vector<Figure> plan_run_figures(const std::string& dir) {
+  const RunData run = load_run(dir);
+  std::vector<Figure> figures;
+  for (auto plan : {loss_figure, lyapunov_figure, invariants_figure, ntk_figure})
+    if (auto f = plan(run, dir)) figures.push_back(std::move(*f));
+  return figures;
 }
 
 std::string render_run_figures(const std::string& dir) {
-  namespace fs = std::filesystem;
-  const fs::path report = fs::path(dir) / "run.json";
-  if (!fs::exists(report)) throw input_error("'" + dir + "' holds no run.json (not a finished gradflow run)");
-  nlohmann::json run;
-  try {
-    run = nlohmann::json::parse(slurp(report));
-  } catch (const nlohmann::json::exception& e) {
-    throw input_error("'" + report.string() + "' is not valid JSON: " + e.what());
+  const std::vector<Figure> figures = plan_run_figures(dir);
+  std::string errors;
+  for (const std::string kind : {"loss", "lyapunov", "invariants", "ntk"}) {
+    const auto it = std::find_if(figures.begin(), figures.end(), [&](const Figure& f) { return f.template_name == kind; });
+    if (it == figures.end()) {
+      // A figure this run does not get must not survive from an earlier run in the folder.
+      std::error_code ec;
+      for (const char* ext : {".png", ".svg"}) fs::remove(fs::path(dir) / (kind + ext), ec);
+      continue;
+    }
+    const std::string e = render(*it, dir);
+    if (!e.empty()) errors += kind + ": " + e;
   }
-  std::string files, names;
-  for (const auto& m : run.at("methods")) {
-    const std::string csv = m.at("csv");
-    if (!fs::exists(fs::path(dir) / csv)) throw input_error("run folder '" + dir + "' lacks " + csv);
-    files += (files.empty() ? "" : " ") + csv;
-    names += (names.empty() ? "" : " ") + m.at("name").get<std::string>();
+  if (fs::exists(fs::path(dir) / "compare.csv")) {
+    const std::string e = render_compare_figure(dir);
+    if (!e.empty()) errors += "compare: " + e;
   }
-  const std::string heading = run.at("model").at("kind").get<std::string>() + " on " +
-                              run.at("data").at("name").get<std::string>() +
-                              " (n=" + std::to_string(run.at("data").at("n").get<long>()) +
-                              ", " + std::to_string(run.at("model").at("num_params").get<long>()) + " parameters)";
-  Figure loss{"loss", (fs::path(dir) / "loss").string(),
-              {{"files", files}, {"names", names}, {"reduction", run.at("loss_reduction")}, {"heading", "Loss: " + heading}}};
-  return render(loss, dir);
+  return errors;
 }
+
+Figure plan_compare_figure(const std::string& dir) {
+  const fs::path path = fs::path(dir) / "compare.csv";
+  if (!fs::exists(path)) throw input_error("'" + dir + "' holds no compare.csv");
+  const TextCsv csv = read_text_csv(path);
+  const int c_method = csv.column("method"), c_eta = csv.column("eta");
+  if (c_method < 0 || c_eta < 0) throw input_error("'" + path.string() + "' lacks a 'method' or 'eta' column");
+  static const std::vector<std::pair<std::string, std::string>> quantities = {
+      {"max_param_dev", "max_k ‖θ_k − θ(kη)‖"},
+      {"max_loss_dev", "max_k |L(θ_k) − L(θ(kη))|"},
+      {"imbalance_drift", "invariant drift of the iteration"}};
+  std::vector<std::string> methods;
+  for (const auto& row : csv.rows)
+    if (std::find(methods.begin(), methods.end(), row[c_method]) == methods.end()) methods.push_back(row[c_method]);
+
+  // Series are grouped by panel: panel j draws data series first[j]..last[j] and fitted
+  // lines fit_first[j]..fit_last[j] (1-based; an empty range has last = first - 1).
+  std::vector<std::string> panels, panel_labels, first, last, fit_first, fit_last;
+  std::vector<std::string> s_methods, s_cols, s_titles, s_colors, f_c, f_p, f_colors;
+  for (const auto& [q, label] : quantities) {
+    const int c = csv.column(q);
+    if (c < 0) continue;
+    const std::size_t s0 = s_methods.size(), f0 = f_c.size();
+    for (std::size_t mi = 0; mi < methods.size(); ++mi) {
+      // Least squares in (log η, log deviation) over this method's positive, finite rows.
+      std::vector<std::pair<double, double>> pts;
+      double given_slope = std::numeric_limits<double>::quiet_NaN();
+      const int c_slope = csv.column("slope_" + q);
+      for (const auto& row : csv.rows) {
+        if (row[c_method] != methods[mi]) continue;
+        const double eta = to_double(row[c_eta]), v = to_double(row[c]);
+        if (c_slope >= 0 && std::isfinite(to_double(row[c_slope]))) given_slope = to_double(row[c_slope]);
+        if (eta > 0 && v > 0 && std::isfinite(eta) && std::isfinite(v)) pts.emplace_back(std::log(eta), std::log(v));
+      }
+      if (pts.empty()) continue;
+      double sx = 0, sy = 0, sxx = 0, sxy = 0;
+      for (const auto& [x, y] : pts) {
+        sx += x;
+        sy += y;
+        sxx += x * x;
+        sxy += x * y;
+      }
+      const double m = static_cast<double>(pts.size());
+      double slope = given_slope;
+      if (!std::isfinite(slope) && pts.size() >= 2 && m * sxx - sx * sx > 1e-12 * m * m)
+        slope = (m * sxy - sx * sy) / (m * sxx - sx * sx);
+      std::string title = methods[mi];
+      if (std::isfinite(slope)) {
+        char buf[64];
+        std::snprintf(buf, sizeof buf, ": fitted slope %.2f", slope);
+        title += buf;
+        f_c.push_back(num(std::exp((sy - slope * sx) / m)));  // the best line of that slope
+        f_p.push_back(num(slope));
+        f_colors.push_back(std::to_string(mi + 1));
+      }
+      s_methods.push_back(methods[mi]);
+      s_cols.push_back(q);
+      s_titles.push_back(title);
+      s_colors.push_back(std::to_string(mi + 1));
+    }
+    if (s_methods.size() == s0) continue;
+    panels.push_back(q);
+    panel_labels.push_back(label);
+    first.push_back(std::to_string(s0 + 1));
+    last.push_back(std::to_string(s_methods.size()));
+    fit_first.push_back(std::to_string(f0 + 1));
+    fit_last.push_back(std::to_string(f_c.size()));
+  }
+  if (panels.empty())
+    throw input_error("'" + path.string() + "' has no positive values in max_param_dev, max_loss_dev or imbalance_drift");
+
+  std::string heading = "Discrete methods against their flows";
+  if (fs::exists(fs::path(dir) / "run.json")) {
+    try {
+      heading += ": " + load_run(dir).subject;
+    } catch (const std::exception&) {
+    }
+  }
+  const int n = static_cast<int>(panels.size());
+  Figure f{"compare", (fs::path(dir) / "compare").string(), {}, n == 1 ? 900 : 560 * n, 600};
+  f.variables = {{"file", "compare.csv"},
+                 {"panels", word_list(panels)},
+                 {"panel_labels", word_list(panel_labels)},
+                 {"first", word_list(first)},
+                 {"last", word_list(last)},
+                 {"methods", word_list(s_methods)},
+                 {"cols", word_list(s_cols)},
+                 {"titles", word_list(s_titles)},
+                 {"colors", word_list(s_colors)},
+                 {"fit_first", word_list(fit_first)},
+                 {"fit_last", word_list(fit_last)},
+                 {"fit_c", word_list(f_c)},
+                 {"fit_p", word_list(f_p)},
+                 {"fit_colors", word_list(f_colors)},
+                 {"heading", heading}};
+  return f;
+}
+
+std::string render_compare_figure(const std::string& dir) { return render(plan_compare_figure(dir), dir); }
 
 }  // namespace gradflow

@@ -9,7 +9,7 @@ System gradient_flow(const Objective& objective);
 
 /// The modified flow of GD with step η (backward error analysis, MATH.md §6):
 /// θ̇ = −∇(L + (η/4)‖∇L‖²) = −(∇L + (η/2) ∇²L ∇L). GD tracks it to O(η²) on a fixed horizon.
-/// The Hessian-vector product is a central difference of gradients (error O(ε²), ε ≈ 1e-5).
+/// The Hessian-vector product is Objective::hessian_times.
 System modified_gradient_flow(const Objective& objective, double eta);
 
 }  // namespace gradflow

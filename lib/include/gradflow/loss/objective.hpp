@@ -28,6 +28,11 @@ class Objective {
   double value(const Vec& theta) const;
   /// Returns L(θ) and writes ∇L(θ) into g (one fused forward and backward pass).
   double value_gradient(const Vec& theta, Vec& g) const;
+  /// ∇²L(θ) v by a central difference of gradients with a step of relative size 1e-5
+  /// (error O(ε²); exact for quadratic L up to rounding).
+  Vec hessian_times(const Vec& theta, const Vec& v) const;
+  /// λ_max(∇²L(θ)) by power iteration on hessian_times (GD is stable near θ for η < 2/λ_max).
+  double hessian_lambda_max(const Vec& theta, int iterations = 100) const;
   /// Δ = f(θ) − y.
   Vec residual(const Vec& theta) const;
   double loss_of_residual(const Vec& delta) const { return 0.5 * c_ * delta.squaredNorm(); }

@@ -49,8 +49,10 @@ class TwoLayer final : public Model {
   void activate(const Mat& Z, Mat* phi, Mat* dphi) const;
 
  private:
-  /// g = Jᵀ r given σ(Z) and σ'(Z) at θ.
-  void backward(const Mat& phi, const Mat& dphi, const Vec& theta, const Vec& r, Vec& g) const;
+  /// The fused kernel behind gradient() and residual_gradient(): g = Jᵀ r with r given
+  /// (`r_in`), or r = c (f − y) with f = f(θ) written to `f` (`y` given). Two GEMMs and one
+  /// elementwise pass (two for tanh); scratch is per thread and reused.
+  void fused(const Vec& theta, const Vec* y, double c, const Vec* r_in, Vec* f, Vec& g) const;
 
   Mat X_;
   TwoLayerOptions options_;

@@ -1,0 +1,105 @@
+// Benchmark 0: the two-layer right-hand side against its two GEMMs alone.
+// For each size and activation, one run times, interleaved and as medians of repeats:
+//   gemm   Z = X Wᵀ (n×m) and G = Mᵀ X (m×d) into preallocated storage — the limit;
+//   rhs    TwoLayer::residual_gradient (forward, residual, gradient; fused kernel);
+//   naive  the same maths as plain Eigen expressions with temporaries (the previous code);
+//   tanh   simd::tanh over the n×m entries alone (its share of the tanh RHS).
+// Sizes from (n=100, d=10, m=1000) to (n=1000, d=100, m=10000); threads 1 and 2.
+#include <cstdio>
+#include <string>
+
+#include "common.hpp"
+
+using namespace gradflow;
+
+namespace {
+
+struct Net {
+  Mat X;
+  Vec y, theta;
+  TwoLayer model;
+};
+
+Net make(Index n, Index d, Index m, Activation act, bool train_outer) {
+  Rng rng(42);
+  Mat X = rng.normal(n, d);
+  X.rowwise().normalize();
+  Vec y = rng.normal(n, 1);
+  TwoLayerOptions o;
+  o.width = m;
+  o.activation = act;
+  o.scale = 1.0 / std::sqrt(double(m));
+  o.train_outer = train_outer;
+  Vec a = rng.uniform(m, 1, 0, 1).unaryExpr([](double u) { return u < 0.5 ? -1.0 : 1.0; });
+  Vec theta(m * d + (train_outer ? m : 0));
+  theta.head(m * d) = Eigen::Map<Vec>(rng.normal(m, d).data(), m * d);
+  if (train_outer) theta.tail(m) = a;
+  return Net{X, y, theta, TwoLayer(X, o, a)};
+}
+
+/// The straightforward implementation (Eigen expressions, temporaries, scalar tanh).
+void naive_rhs(const Net& net, Activation act, Vec& f, Vec& g) {
+  const Index n = net.X.rows(), d = net.X.cols(), m = net.model.width();
+  const auto W = net.model.weights(net.theta);
+  const auto a = net.model.outer(net.theta);
+  const double s = net.model.options().scale;
+  const Mat Z = net.X * W.transpose();
+  Mat phi, dphi;
+  if (act == Activation::relu) {
+    phi = Z.cwiseMax(0.0);
+    dphi = (Z.array() > 0.0).cast<double>();
+  } else {
+    phi = Z.array().tanh();
+    dphi = 1.0 - phi.array().square();
+  }
+  f = s * (phi * a);
+  const Vec r = f - net.y;
+  g.resize(net.model.num_params());
+  const Mat M = ((dphi.array().colwise() * r.array()).rowwise() * (s * a).transpose().array()).matrix();
+  Eigen::Map<Mat>(g.data(), m, d).noalias() = M.transpose() * net.X;
+  if (net.model.options().train_outer) g.tail(m) = s * (phi.transpose() * r);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const int repeats = argc > 1 ? std::stoi(argv[1]) : 7;
+  struct Size { Index n, d, m; };
+  const Size sizes[] = {{100, 10, 1000}, {300, 30, 3000}, {1000, 10, 1000}, {1000, 100, 10000}};
+  struct Case { const char* name; Activation act; bool train; };
+  const Case cases[] = {{"relu2", Activation::relu, false}, {"relu", Activation::relu, true}, {"tanh", Activation::tanh, true}};
+  std::printf("## Right-hand side vs its two GEMMs (median of %d repeats; times in ms)\n\n", repeats);
+  std::printf("| n | d | m | net | thr | 2 GEMMs | RHS | RHS/GEMMs | naive RHS | naive/RHS | tanh pass | tanh share |\n");
+  std::printf("|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+  for (const Size& sz : sizes) {
+    for (const Case& c : cases) {
+      Net net = make(sz.n, sz.d, sz.m, c.act, c.train);
+      Mat Z(sz.n, sz.m), G(sz.m, sz.d);
+      Mat M = Mat::Random(sz.n, sz.m);
+      Vec f, g;
+      const auto W = net.model.weights(net.theta);
+      for (int thr : {1, 2}) {
+        bench::set_threads(thr);
+        std::vector<double> tg, tr, tn, tt;
+        for (int k = 0; k < repeats; ++k) {
+          tg.push_back(bench::time_per_call([&] {
+            Z.noalias() = net.X * W.transpose();
+            G.noalias() = M.transpose() * net.X;
+          }));
+          tr.push_back(bench::time_per_call([&] { net.model.residual_gradient(net.theta, net.y, 1.0, f, g); }));
+          if (thr == 1) tn.push_back(bench::time_per_call([&] { naive_rhs(net, c.act, f, g); }));
+          if (c.act == Activation::tanh)
+            tt.push_back(bench::time_per_call([&] { simd::tanh(Z.data(), M.data(), Z.size()); }));
+        }
+        const double mg = bench::median(tg), mr = bench::median(tr);
+        std::printf("| %ld | %ld | %ld | %s | %d | %.3f | %.3f | **%.2f** |", long(sz.n), long(sz.d), long(sz.m), c.name, thr,
+                    1e3 * mg, 1e3 * mr, mr / mg);
+        if (!tn.empty()) std::printf(" %.3f | %.1f× |", 1e3 * bench::median(tn), bench::median(tn) / mr);
+        else std::printf(" – | – |");
+        if (!tt.empty()) std::printf(" %.3f | %.0f%% |\n", 1e3 * bench::median(tt), 100 * bench::median(tt) / mr);
+        else std::printf(" – | – |\n");
+        std::fflush(stdout);
+      }
+    }
+  }
+}

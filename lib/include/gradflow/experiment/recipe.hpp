@@ -1,0 +1,130 @@
+#pragma once
+// Reproduction recipes (`gradflow reproduce NAME`): data, not code. A recipe is a TOML file
+// (recipes/NAME.toml, shipped as resource_path("recipes/NAME.toml")):
+//
+//   title = "Du et al. 2019: ..."          # one line
+//   paper = "Du, Zhai, Poczos, Singh, ICLR 2019 (seed 003)"
+//   claim = "the paper's claim, as text"
+//   description = "what is run"
+//   figure = { method = "gf", columns = ["loss", "pattern_change"], logy = [true, false] }
+//                                          # optional: overlay of the variants (one PNG per column)
+//   [base]                                 # an experiment, the schema of `gradflow run` files
+//   ...
+//   [sizes]                                # overrides applied to every variant, per size
+//   tiny = ["data.n=10", ...]              #   the test suite's size
+//   default = [...]                        #   `gradflow reproduce NAME`
+//   full = [...]                           #   `--full`: the paper's size
+//   [repeats]                              # optional: seeds per variant (metrics are means)
+//   tiny = 1
+//   default = 3
+//   full = 50
+//   [[variants]]
+//   label = "m=100"                        # names the variant's folder (spaces etc. replaced)
+//   x = 100                                # optional: the variant's abscissa in the summary
+//   set = ["model.width=100"]              # key overrides (the `--set` syntax)
+//   full = ["model.width=4000"]            # optional: more overrides per size (tiny/default/full)
+//   [[claims]]                             # checked by a generic mechanism, see below
+//   text = "wider is faster"               # what is checked, in words
+//   paper = "larger width => faster convergence"   # the paper's statement it stands for
+//   kind = "trend" | "compare" | "monotone"
+//
+// Claim kinds:
+//   trend     `metric` (a value, below) is `direction` = "increasing" | "decreasing" over the
+//             variants in file order (strictly, beyond a relative tolerance `tol`, default 0).
+//   compare   `lhs` `op` `rhs` (op one of < <= > >=) in every variant (or those in `variants`,
+//             a list of labels).
+//   monotone  column `column` of method `method` is non-increasing in t (`direction` =
+//             "nonincreasing", default, or "nondecreasing") from t >= `after` (an expression,
+//             default 0) in every variant; `expect = false` says the paper's theory does
+//             *not* promise it (PASS then means "behaves as the theory says", either way the
+//             report states where it fails).
+// Values: an expression (expression.hpp grammar) over
+//   metric@method terms: fitted_rate, final_loss, t_reached, iterations, initial_loss,
+//                        max(col), min(col), last(col), first(col), increases(col) (number of
+//                        samples where col grows), t_below(col,value), max_ratio(a,b)
+//                        (max over samples of a/b), xu_bound_ratio (max_k L_k / (f(η,0)^k L0))
+//   run quantities:      lambda0, lambda_min_h0, loss0, x (the variant's abscissa),
+//                        every top-level number of theory_report (alpha0, eta_star, ...) and
+//                        its per-method numbers as <method>__<key> (nag_g7__t_star)
+// e.g. lhs = "fitted_rate@hbf", op = ">", rhs = "fitted_rate@gf"; or
+//      lhs = "fitted_rate@gf", op = ">=", rhs = "lambda0".
+#include <filesystem>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+namespace gradflow {
+
+struct RecipeVariant {
+  std::string label;
+  double x = 0.0;
+  bool has_x = false;
+  std::vector<std::string> set;
+  std::map<std::string, std::vector<std::string>> per_size;
+};
+
+struct RecipeClaim {
+  std::string text, paper, kind;
+  std::string metric, direction;   ///< trend; monotone direction
+  std::string lhs, op, rhs;        ///< compare
+  std::string method, column, after;  ///< monotone
+  bool expect = true;
+  double tol = 0.0;
+  std::vector<std::string> variants;  ///< compare / monotone: restrict to these labels
+};
+
+struct RecipeFigure {
+  std::string method;
+  std::vector<std::string> columns;
+  std::vector<bool> logy;
+};
+
+struct Recipe {
+  std::string name, title, paper, claim, description;
+  std::string base_toml;  ///< the [base] table as TOML text
+  std::map<std::string, std::vector<std::string>> sizes;
+  std::map<std::string, long> repeats;
+  std::vector<RecipeVariant> variants;
+  std::vector<RecipeClaim> claims;
+  std::vector<RecipeFigure> figures;
+};
+
+/// Parses recipe text; `name` is the recipe's name (file stem). Checks the structure and that
+/// every variant at every listed size parses as an experiment. Throws input_error.
+Recipe parse_recipe(const std::string& text, const std::string& name);
+Recipe load_recipe(const std::filesystem::path& path);
+/// resource_path("recipes/NAME.toml"), loaded.
+Recipe find_recipe(const std::string& name);
+/// Names of the shipped recipes (sorted) and their titles.
+std::vector<std::pair<std::string, std::string>> list_recipes();
+
+struct ReproduceOptions {
+  std::string size = "default";  ///< tiny | default | full
+  std::string out;               ///< output folder (required)
+  bool figures = true;           ///< render figures when gnuplot is available
+  bool quiet = true;             ///< no progress lines on stderr
+  std::vector<std::string> sets; ///< extra overrides applied last to every variant
+};
+
+struct ClaimResult {
+  RecipeClaim claim;
+  bool pass = false;
+  std::string measured;  ///< the numbers, in words
+};
+
+struct ReproduceResult {
+  std::vector<ClaimResult> claims;
+  nlohmann::json summary;     ///< per variant: theory numbers and per-method metrics
+  std::string report_path;    ///< <out>/report.md
+  bool all_pass() const;
+};
+
+/// Runs every variant (writing <out>/<variant>/ run folders), the summary (<out>/summary.csv,
+/// <out>/summary.json), the overlay figures and <out>/report.md.
+ReproduceResult reproduce(const Recipe& recipe, const ReproduceOptions& options);
+
+/// The claims with PASS/FAIL and the measured numbers, for the terminal.
+std::string reproduce_text(const Recipe& recipe, const ReproduceResult& result);
+
+}  // namespace gradflow
