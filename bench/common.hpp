@@ -9,6 +9,7 @@
 
 #include "gradflow/core/rng.hpp"
 #include "gradflow/core/simd_math.hpp"
+#include "gradflow/core/threads.hpp"
 #include "gradflow/core/types.hpp"
 #include "gradflow/model/two_layer.hpp"
 
@@ -41,11 +42,6 @@ inline double time_per_call(const std::function<void()>& f, double min_sample = 
   }
 }
 
-inline void set_threads(int t) {
-  Eigen::setNbThreads(t);
-#ifdef _OPENMP
-  omp_set_num_threads(t);
-#endif
-}
+using gradflow::set_threads;
 
 }  // namespace bench

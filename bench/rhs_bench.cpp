@@ -3,9 +3,15 @@
 //   gemm   Z = X Wᵀ (n×m) and G = Mᵀ X (m×d) into preallocated storage — the limit;
 //   rhs    TwoLayer::residual_gradient (forward, residual, gradient; fused kernel);
 //   naive  the same maths as plain Eigen expressions with temporaries (the previous code);
-//   tanh   simd::tanh over the n×m entries alone (its share of the tanh RHS).
+//   tanh   simd::tanh over the n×m entries alone (its share of the tanh RHS), and std::tanh
+//          over the same entries with the share it would take in an RHS using it
+//          (RHS − simd pass + std pass);
+//   bitwise whether f and g are bitwise equal with 1 and 2 threads.
 // Sizes from (n=100, d=10, m=1000) to (n=1000, d=100, m=10000); threads 1 and 2.
+#include <cmath>
 #include <cstdio>
+#include <cstring>
+#include <fstream>
 #include <string>
 
 #include "common.hpp"
@@ -39,7 +45,7 @@ Net make(Index n, Index d, Index m, Activation act, bool train_outer) {
 
 /// The straightforward implementation (Eigen expressions, temporaries, scalar tanh).
 void naive_rhs(const Net& net, Activation act, Vec& f, Vec& g) {
-  const Index n = net.X.rows(), d = net.X.cols(), m = net.model.width();
+  const Index d = net.X.cols(), m = net.model.width();
   const auto W = net.model.weights(net.theta);
   const auto a = net.model.outer(net.theta);
   const double s = net.model.options().scale;
@@ -68,19 +74,27 @@ int main(int argc, char** argv) {
   const Size sizes[] = {{100, 10, 1000}, {300, 30, 3000}, {1000, 10, 1000}, {1000, 100, 10000}};
   struct Case { const char* name; Activation act; bool train; };
   const Case cases[] = {{"relu2", Activation::relu, false}, {"relu", Activation::relu, true}, {"tanh", Activation::tanh, true}};
+  std::string load;
+  std::getline(std::ifstream("/proc/loadavg"), load);
   std::printf("## Right-hand side vs its two GEMMs (median of %d repeats; times in ms)\n\n", repeats);
-  std::printf("| n | d | m | net | thr | 2 GEMMs | RHS | RHS/GEMMs | naive RHS | naive/RHS | tanh pass | tanh share |\n");
-  std::printf("|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+  std::printf("Load average at start (other processes on the 2 cores): %s\n\n", load.c_str());
+  std::printf("| n | d | m | net | thr | 2 GEMMs | RHS | RHS/GEMMs | naive RHS | naive/RHS | tanh pass | tanh share "
+              "| std::tanh pass | its share | 1 vs 2 thr bitwise |\n");
+  std::printf("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
   for (const Size& sz : sizes) {
     for (const Case& c : cases) {
       Net net = make(sz.n, sz.d, sz.m, c.act, c.train);
       Mat Z(sz.n, sz.m), G(sz.m, sz.d);
       Mat M = Mat::Random(sz.n, sz.m);
-      Vec f, g;
+      Vec f, g, f1, g1;
       const auto W = net.model.weights(net.theta);
       for (int thr : {1, 2}) {
         bench::set_threads(thr);
-        std::vector<double> tg, tr, tn, tt;
+        net.model.residual_gradient(net.theta, net.y, 1.0, f, g);
+        if (thr == 1) f1 = f, g1 = g;
+        const bool same = std::memcmp(f.data(), f1.data(), sizeof(double) * f.size()) == 0 &&
+                          std::memcmp(g.data(), g1.data(), sizeof(double) * g.size()) == 0;
+        std::vector<double> tg, tr, tn, tt, ts;
         for (int k = 0; k < repeats; ++k) {
           tg.push_back(bench::time_per_call([&] {
             Z.noalias() = net.X * W.transpose();
@@ -88,18 +102,36 @@ int main(int argc, char** argv) {
           }));
           tr.push_back(bench::time_per_call([&] { net.model.residual_gradient(net.theta, net.y, 1.0, f, g); }));
           if (thr == 1) tn.push_back(bench::time_per_call([&] { naive_rhs(net, c.act, f, g); }));
-          if (c.act == Activation::tanh)
+          if (c.act == Activation::tanh) {
             tt.push_back(bench::time_per_call([&] { simd::tanh(Z.data(), M.data(), Z.size()); }));
+            if (thr == 1)
+              ts.push_back(bench::time_per_call([&] {
+                const double* z = Z.data();
+                double* o = M.data();
+                for (Index k = 0; k < Z.size(); ++k) o[k] = std::tanh(z[k]);
+              }));
+          }
         }
         const double mg = bench::median(tg), mr = bench::median(tr);
         std::printf("| %ld | %ld | %ld | %s | %d | %.3f | %.3f | **%.2f** |", long(sz.n), long(sz.d), long(sz.m), c.name, thr,
                     1e3 * mg, 1e3 * mr, mr / mg);
         if (!tn.empty()) std::printf(" %.3f | %.1f× |", 1e3 * bench::median(tn), bench::median(tn) / mr);
         else std::printf(" – | – |");
-        if (!tt.empty()) std::printf(" %.3f | %.0f%% |\n", 1e3 * bench::median(tt), 100 * bench::median(tt) / mr);
-        else std::printf(" – | – |\n");
+        if (!tt.empty()) std::printf(" %.3f | %.0f%% |", 1e3 * bench::median(tt), 100 * bench::median(tt) / mr);
+        else std::printf(" – | – |");
+        if (!ts.empty()) {
+          const double mt = bench::median(tt), ms = bench::median(ts);
+          std::printf(" %.3f | %.0f%% |", 1e3 * ms, 100 * ms / (mr - mt + ms));
+        } else {
+          std::printf(" – | – |");
+        }
+        std::printf(" %s |\n", thr == 1 ? "–" : same ? "yes" : "**no**");
         std::fflush(stdout);
       }
     }
   }
+  std::printf("\nthr = 2: the bare GEMMs use Eigen's threads (from ~10⁵ flops on); the RHS uses threads only\n"
+              "from n·m·d ≥ 2^25 (TwoLayer), so at the three smaller sizes it runs serially. On two cores\n"
+              "shared with other jobs (see the load average) a fork/join may wait a scheduler slice.\n"
+              "tanh share: simd::tanh pass / RHS; its share: std::tanh pass / (RHS − simd pass + std pass).\n");
 }

@@ -16,6 +16,8 @@
 #   fit_c, fit_p, fit_colors
 #                        per fitted line: C and p of C·η^p, and the colour of its method
 #   heading              the title
+#   xmin, xmax           the η range ('' to let gnuplot choose)
+#   etas                 the step sizes of the grid, labelled on the x axis
 # and the terminal and output. Cells holding 'nan' are missing; non-positive deviations are
 # left out (log-log axes).
 set datafile separator ','
@@ -33,13 +35,16 @@ set format x '%g'
 set format y '%.0e'
 set grid xtics ytics mxtics mytics lc rgb '#dddddd'
 set border lw 1.2
-set key bottom right box opaque samplen 3
-set xlabel 'step size η'
+# The legend goes below each panel, where it can cover no point.
+set key outside below center vertical samplen 3
+if (xmin ne '') { set xrange [xmin + 0 : xmax + 0] }
+if (words(etas) > 0) { set xtics (); do for [i=1:words(etas)] { set xtics add (word(etas, i) word(etas, i) + 0) } }
+set xlabel 'step size η  (t_k = kη for GD, k√η for HB and NAG)'
 set samples 200
 
 do for [j=1:np] {
   set title word(panel_labels, j)
-  set ylabel word(panels, j)
+  set ylabel word(panels, j).'  (max over the horizon)'
   a = int(word(first, j)); b = int(word(last, j))
   fa = int(word(fit_first, j)); fb = int(word(fit_last, j))
   # gnuplot 5.4 evaluates a clause even over an empty iteration: add the fits only when present.

@@ -7,16 +7,7 @@ cd "$(dirname "$0")/.."
 packages=(g++ cmake make libboost-dev libboost-test-dev libboost-iostreams-dev
           libboost-filesystem-dev libboost-system-dev libeigen3-dev libgnuplot-iostream-dev
           gnuplot-nox libtomlplusplus-dev nlohmann-json3-dev libcli11-dev libspectra-dev)
-missing=()
-for p in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if ((${#missing[@]})); then
-  echo "setup: installing ${missing[*]}"
-  sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
+bash scripts/install-packages.sh "${packages[@]}"
 
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release "$@" >/dev/null
 cmake --build build -j "$(nproc)"

@@ -138,4 +138,44 @@ eta = 5.0
   BOOST_TEST(j["methods"][1]["rows"].get<int>() >= 1, "rows up to the divergence are kept");
 }
 
+BOOST_AUTO_TEST_CASE(theory_and_reproduce_subcommands) {
+  auto read_text = [](const fs::path& p) {
+    std::ifstream f(p);
+    return std::string((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  };
+  // theory: the numbers of an experiment without training, printed and written as JSON.
+  const fs::path json = scratch() / "theory" / "t.json";
+  const fs::path text = scratch() / "theory.txt";
+  const Result t = run("theory " + write("th.toml", "[data]\nkind = \"sphere\"\nn = 6\nd = 3\n[model]\nkind = \"relu2\"\n"
+                                         "width = 40\n[[methods]]\nkind = \"gf\"\n") + " --set data.n=5 --out " + json.string(),
+                       text.string());
+  BOOST_REQUIRE_MESSAGE(t.code == 0, t.err);
+  std::ifstream in(json);
+  const auto j = nlohmann::json::parse(in);
+  BOOST_TEST(j["n"].get<int>() == 5);
+  BOOST_TEST(std::abs(j["H_inf_diag_mean"].get<double>() - 0.5) < 1e-15);  // unit inputs
+  BOOST_TEST(j["lambda0"].get<double>() > 0);
+  BOOST_TEST(read_text(text).find("lambda0") != std::string::npos);
+  expect_bad("theory " + (scratch() / "absent.toml").string(), "absent.toml");
+
+  // reproduce --list names every recipe; a recipe runs at the test size and writes its report.
+  const fs::path list = scratch() / "list.txt";
+  BOOST_REQUIRE(run("reproduce --list", list.string()).code == 0);
+  const std::string names = read_text(list);
+  for (const char* n : {"du2019", "bu2021", "xu2023", "xu2023_init", "sbc2014", "lazy", "digits"})
+    BOOST_TEST(names.find(n) != std::string::npos, n << " listed");
+  const fs::path dir = scratch() / "sbc";
+  const fs::path out = scratch() / "sbc.txt";
+  const Result r = run("reproduce sbc2014 --size tiny --out " + dir.string(), out.string());
+  BOOST_REQUIRE_MESSAGE(r.code == 0, r.err);
+  const std::string report = read_text(dir / "report.md");
+  BOOST_TEST(report.find("PASS") != std::string::npos);
+  BOOST_TEST(report.find("The paper's claim") != std::string::npos);
+  BOOST_TEST(fs::exists(dir / "summary.csv"));
+  BOOST_TEST(fs::exists(dir / "s_0.01" / "nag.csv"));
+  expect_bad("reproduce no_such_recipe", "no_such_recipe");
+  expect_bad("reproduce sbc2014 --size huge --out " + dir.string(), "size");
+  expect_bad("reproduce sbc2014 --set model.colour=1 --out " + dir.string(), "model.colour");
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -206,6 +206,11 @@ BOOST_AUTO_TEST_CASE(figures_carry_the_expected_series) {
   BOOST_REQUIRE(loss);
   BOOST_TEST(loss->variable("files") == "gf.csv hbf.csv nag_flow.csv gd_eta0.25.csv hb.csv");
   BOOST_TEST(loss->variable("discrete") == "0 0 0 1 1");
+  // Discrete methods take their flow twin's colour (gd ↔ gf, hb ↔ hbf) and open markers.
+  BOOST_TEST(loss->variable("colors") == "1 2 3 1 2");
+  BOOST_TEST(loss->variable("points") == "0 0 0 6 4");
+  BOOST_TEST(loss->variable("ymax") == "100", "a decade above the largest loss, 10");
+  BOOST_TEST(loss->variable("bound_discrete") == "0 0");
   BOOST_TEST(loss->variable("bound_files") == "gf.csv hbf.csv");
   BOOST_TEST(loss->variable("bound_colors") == "1 2", "a bound takes its method's colour");
   BOOST_TEST(loss->variable("du_rate").empty(), "bound columns replace the run-level Du et al. curve");
@@ -216,13 +221,17 @@ BOOST_AUTO_TEST_CASE(figures_carry_the_expected_series) {
   BOOST_TEST(lyap->variable("files") == "gf.csv hbf.csv nag_flow.csv nag_flow.csv");
   BOOST_TEST(lyap->variable("cols") == "pseudo_loss siegel su su_corrected");
   BOOST_TEST(lyap->variable("colors") == "1 2 3 3");
-  BOOST_TEST(lyap->variable("logy") == "1");
+  BOOST_TEST(lyap->variable("panels") == "pseudo_loss siegel su su_corrected");
+  BOOST_TEST(lyap->variable("first") == "1 2 3 4");
+  BOOST_TEST(lyap->variable("logy") == "1 1 1 1");
+  BOOST_TEST(lyap->variable("layout") == "2,2");
 
   const Figure* inv = find(figures, "invariants");
   BOOST_REQUIRE(inv);
   BOOST_TEST(inv->variable("files") == "gf.csv gd_eta0.25.csv");
   BOOST_TEST(inv->variable("titles") == "\"gf (flow): balance\" \"gd_eta0.25 (discrete): balance\"");
-  BOOST_TEST(inv->variable("dashes") == "1 2");
+  BOOST_TEST(inv->variable("colors") == "1 1", "gd shares gf's colour");
+  BOOST_TEST(inv->variable("discrete") == "0 1");
   BOOST_TEST(inv->variable("notes").rfind("balance: ", 0) == 0u, "only the columns shown are defined");
 
   const Figure* ntk = find(figures, "ntk");
@@ -246,14 +255,15 @@ BOOST_AUTO_TEST_CASE(figures_carry_the_expected_series) {
   BOOST_TEST(r.script.find("cols = 'pseudo_loss siegel su su_corrected'") != std::string::npos, r.script);
   BOOST_TEST(r.script.find("plots/lyapunov.gp'") != std::string::npos);
   const std::string svg = slurp(dir / "lyapunov.svg");
-  // (the opaque key is drawn again over the curves: two groups per series)
+  // (every series is in two clauses, flows and discrete methods: two groups per series)
   BOOST_TEST(count(svg, "<g id=\"gnuplot_plot_") == 2 * 4);
-  for (const std::string title : {"gf: pseudo-loss", "hbf: Siegel V", "nag_flow: Su–Boyd–Candès V", "nag_flow: corrected Su"})
-    BOOST_TEST(svg.find("<text>" + title) != std::string::npos, title);
+  BOOST_TEST(count(svg, "<text>nag_flow</text>") == 2, "the su and su_corrected panels");
+  BOOST_TEST(count(svg, "<text>gf</text>") == 1);
   BOOST_TEST(render(*loss, dir.string()).empty());
   const std::string loss_svg = slurp(dir / "loss.svg");
-  BOOST_TEST(count(loss_svg, "<g id=\"gnuplot_plot_") == 2 * 7, "five losses and two bounds");
-  BOOST_TEST(loss_svg.find("<text>hbf: bound</text>") != std::string::npos);
+  BOOST_TEST(count(loss_svg, "<g id=\"gnuplot_plot_") == 2 * 5 + 2 + 2, "five losses (two clauses), two bounds, two legend entries");
+  for (const std::string title : {"gf", "hbf", "nag_flow", "gd_eta0.25", "hb", "bound, flow", "bound, discrete"})
+    BOOST_TEST(count(loss_svg, "<text>" + title + "</text>") == 1, title);
 }
 
 BOOST_AUTO_TEST_CASE(figures_without_data_are_skipped_and_stale_ones_removed) {
@@ -359,32 +369,31 @@ BOOST_AUTO_TEST_CASE(live_plot_off_draws_nothing) {
   BOOST_TEST(!fs::exists(sent), "gnuplot is never started");
 }
 
-// Run by live_plot_auto_under_a_pseudo_terminal only (disabled otherwise): the automatic
-// mode with DISPLAY unset draws on stdout when stdout is a terminal, and not otherwise.
-BOOST_AUTO_TEST_CASE(pty_driver, *boost::unit_test::disabled()) {
-  LiveOptions o;
-  o.width = 60;
-  o.height = 16;
-  auto live = make_live_plot(o);
-  feed(*live);
-  live->finish();
-  BOOST_TEST(live->errors().empty(), live->errors());
-  BOOST_TEST(to_string(live->mode()) == (isatty(STDOUT_FILENO) ? "dumb" : "off"));
-}
-
+// The CLI on a small linear network (about 0.1 s): in auto mode with DISPLAY unset it draws
+// on stdout when stdout is a terminal (script(1) gives it one), and not with --no-live or
+// when stdout is a pipe.
 BOOST_AUTO_TEST_CASE(live_plot_auto_under_a_pseudo_terminal) {
   if (!gnuplot_available() || shell("command -v script").code != 0) {
     BOOST_TEST_MESSAGE("gnuplot or script(1) missing: skipped");
     return;
   }
-  const std::string driver = "env -u DISPLAY " + self_exe() + " --run_test=plot/pty_driver --log_level=nothing --report_level=no";
-  const Shell pty = shell("script -qefc '" + driver + "' /dev/null");
+  const fs::path toml = scratch() / "live_small.toml";
+  std::ofstream(toml) << "[data]\nkind = \"gaussian\"\nn = 10\nd = 20\n[model]\nkind = \"linear2\"\nwidth = 20\n"
+                         "[run]\nt_end = 1.0\nsamples = 101\n[[methods]]\nkind = \"gf\"\n[[methods]]\nkind = \"gd\"\neta = 0.002\n";
+  const std::string run = "env -u DISPLAY COLUMNS=80 LINES=30 " + std::string(GRADFLOW_CLI) + " run " + toml.string() + " --out " +
+                          (scratch() / "live_small").string();
+  const Shell pty = shell("script -qefc '" + run + "' /dev/null");
   BOOST_TEST(pty.code == 0, pty.out);
-  BOOST_TEST(pty.out.find("1e+00") != std::string::npos, "a log-scale plot is drawn on the terminal");
-  BOOST_TEST(pty.out.find("\x1b[18A") != std::string::npos, "later frames redraw in place (16 lines + 2)");
-  const Shell pipe = shell(driver);
+  BOOST_TEST(pty.out.find("10^") == std::string::npos, "the dumb terminal is not enhanced");
+  BOOST_TEST(pty.out.find("1e+") != std::string::npos, "a log-scale plot is drawn on the terminal");
+  BOOST_TEST(pty.out.find("gd_eta0.002") != std::string::npos, "both methods are in the live legend");
+  BOOST_TEST(pty.out.find("\x1b[0;39m") != std::string::npos, "ANSI colours on a terminal");
+  const Shell off = shell("script -qefc '" + run + " --no-live' /dev/null");
+  BOOST_TEST(off.code == 0, off.out);
+  BOOST_TEST(off.out.find("\x1b[0;39m") == std::string::npos, "--no-live draws nothing (no dumb-ansi output)");
+  const Shell pipe = shell(run);
   BOOST_TEST(pipe.code == 0, pipe.out);
-  BOOST_TEST(pipe.out.find("1e+00") == std::string::npos, "nothing drawn when stdout is a pipe");
+  BOOST_TEST(pipe.out.find("\x1b[0;39m") == std::string::npos, "nothing drawn when stdout is a pipe");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

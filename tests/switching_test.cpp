@@ -1,13 +1,13 @@
 // The switching integrators (docs/switching.md): a one-neuron toy whose Filippov sliding
-// solution is known in closed form, agreement with the plain dopri5 driver on small relu2 and
-// two_layer problems (where it still finishes), monotone loss and cost, the balance invariant
-// through sliding, the second-order variant against plain dopri5 on heavy ball with friction,
-// and the driver contract (observer stop, step budget). `measure_default` (a no-op unless GF_MEASURE=1) produced
-// the numbers in docs/switching.md.
+// solution is known in closed form, a transversal crossing at its closed-form time, agreement
+// with the plain dopri5 driver on small relu2 and two_layer problems (where it still finishes),
+// monotone loss, the balance invariant through sliding, the second-order variant against plain
+// dopri5 on heavy ball with friction and on the Nesterov flow, and the driver contract (observer
+// stop, step budget). Costs are measured in bench/switching_bench.cpp, not here.
+#include <algorithm>
 #include <boost/test/unit_test.hpp>
 #include <chrono>
 #include <cmath>
-#include <cstdlib>
 
 #include "gradflow/gradflow.hpp"
 #include "gradflow/integrate/switching.hpp"
@@ -47,18 +47,6 @@ std::vector<double> grid(double t_end, int k) {
 
 double seconds_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-}
-
-/// Heavy ball with friction on the weights, x = [θ, v]: the plain (non-switching) system.
-System hbf(const Objective& obj, double a) {
-  return [&obj, a](const Vec& x, Vec& dx, double) {
-    const Index P = x.size() / 2;
-    Vec g;
-    obj.value_gradient(x.head(P), g);
-    dx.resize(x.size());
-    dx.head(P) = x.tail(P);
-    dx.tail(P) = -a * x.tail(P) - g;
-  };
 }
 
 }  // namespace
@@ -137,7 +125,9 @@ BOOST_AUTO_TEST_CASE(one_neuron_sliding_matches_closed_form) {
 }
 
 // A transversal crossing: x2 = (−0.6, 0.8) with y2 = 1 pushes w1 down on both sides of
-// w1 = 0, so pair 1 turns off without sliding; then sample 2 alone: x2ᵀw → y2, w1 < 0.
+// w1 = 0 (while 0.8 w2 < 1), so pair 1 turns off without sliding. Closed form: with both active,
+// w(t) = w∞ + e^{−Gt}(w0 − w∞) as above until w1(t_c) = 0; then sample 2 alone (‖x2‖ = 1):
+// w(t) = w_c + x2 (y2 − x2ᵀw_c)(1 − e^{−(t − t_c)}), so x2ᵀw → y2 and w1 < 0 stays.
 BOOST_AUTO_TEST_CASE(one_neuron_transversal_crossing) {
   Mat X(2, 2);
   X << 1, 0, -0.6, 0.8;
@@ -149,28 +139,55 @@ BOOST_AUTO_TEST_CASE(one_neuron_transversal_crossing) {
   to.train_outer = false;
   const TwoLayer model(X, to, Vec::Ones(1));
   const Objective obj(model, y, Reduction::sum);
-  Vec theta(2);
-  theta << 0.3, 0.5;
+  Vec w0(2);
+  w0 << 0.3, 0.5;
+  const Mat G = X.transpose() * X;
+  const Vec winf = G.ldlt().solve(X.transpose() * y);
+  Eigen::SelfAdjointEigenSolver<Mat> eig(G);
+  auto phase1 = [&](double t) -> Vec {
+    const Vec decay = (-eig.eigenvalues() * t).array().exp();
+    return winf + eig.eigenvectors() * decay.asDiagonal() * eig.eigenvectors().transpose() * (w0 - winf);
+  };
+  double lo = 0, hi = 5;
+  BOOST_REQUIRE(phase1(hi)(0) < 0);
+  for (int k = 0; k < 200; ++k) ((phase1(0.5 * (lo + hi))(0) > 0) ? lo : hi) = 0.5 * (lo + hi);
+  const double tc = 0.5 * (lo + hi);
+  const Vec wc = phase1(tc), x2 = X.row(1).transpose();
+  BOOST_REQUIRE(0.8 * wc(1) < 1);  // transversal at t_c
+  auto exact = [&](double t) -> Vec {
+    return t <= tc ? phase1(t) : Vec(wc + x2 * (y(1) - x2.dot(wc)) * (1 - std::exp(-(t - tc))));
+  };
+
   IntegrateOptions o;
   o.rtol = 1e-10;
   o.atol = 1e-12;
+  Vec theta = w0;
   SwitchingStats st;
-  const Outcome out = integrate_switching(obj, model, theta, 0.0, grid(20, 20), o, [](double, const Vec&) { return true; }, st);
+  double worst = 0;
+  std::vector<double> times = grid(20, 40);
+  times.push_back(tc);
+  std::sort(times.begin(), times.end());
+  const Outcome out = integrate_switching(obj, model, theta, 0.0, times, o, [&](double t, const Vec& x) {
+    worst = std::max(worst, (x - exact(t)).cwiseAbs().maxCoeff());
+    return true;
+  }, st);
+  BOOST_TEST_MESSAGE("transversal: t_c = " << tc << ", max error " << worst << ", rhs " << out.counters.rhs_evals);
   BOOST_TEST(out.status == Status::completed);
+  BOOST_TEST(worst < 1e-8);
   BOOST_TEST(st.crossings == 1);
+  BOOST_TEST(st.events == 1);
   BOOST_TEST(st.sliding_episodes == 0);
-  // Sample 1 inactive, sample 2 fitted: x2ᵀw → y2, loss → ½ y1².
-  BOOST_TEST(std::abs(X.row(1).dot(theta) - y(1)) < 1e-6);
+  BOOST_TEST(std::abs(X.row(1).dot(theta) - y(1)) < 1e-8);
   BOOST_TEST(X.row(0).dot(theta) < 0);
 }
 
-// relu2 with and without switch handling agree where the plain stepper still finishes;
-// the loss never increases along the samples and the switching integrator is far cheaper.
+// relu2 with and without switch handling agree where the plain stepper still finishes (one
+// pair slides from t ≈ 0.12 on; the horizon is short because plain dopri5 chatters there);
+// the loss never increases along the samples.
 BOOST_AUTO_TEST_CASE(relu2_agrees_with_plain_dopri5) {
   const Small p = make_small("relu2", 6, 3, 8);
-  const std::vector<double> times = grid(1.0, 20);
-  // Plain dopri5 chatters once a pair slides (t ≈ 0.12 here): at rtol 1e-7 it exhausts
-  // 2·10⁶ steps before t = 0.6; at 1e-6 it finishes with ~3·10⁶ evaluations.
+  const std::vector<double> times = grid(0.3, 15);
+  // Plain dopri5 chatters once the pair slides: about 3·10⁶ evaluations per unit time at rtol 1e-6.
   IntegrateOptions plain;
   plain.rtol = 1e-6;
   plain.atol = 1e-8;
@@ -209,7 +226,6 @@ BOOST_AUTO_TEST_CASE(relu2_agrees_with_plain_dopri5) {
   BOOST_TEST(worst < 1e-6);
   BOOST_TEST(monotone);
   BOOST_TEST(st.sliding_episodes > 0);
-  BOOST_TEST(out.counters.rhs_evals * 1000 < op.counters.rhs_evals);
   // The plain solutions converge to the switching one as their tolerance shrinks.
   plain.rtol = 1e-5;
   plain.atol = 1e-7;
@@ -217,7 +233,7 @@ BOOST_AUTO_TEST_CASE(relu2_agrees_with_plain_dopri5) {
   const Outcome ol = integrate(gradient_flow(*p.obj), th_loose, 0.0, times, plain, [](double, const Vec&) { return true; });
   BOOST_REQUIRE(ol.status == Status::completed);
   const double err_loose = (th_loose - th).cwiseAbs().maxCoeff(), err_tight = (th_plain - th).cwiseAbs().maxCoeff();
-  BOOST_TEST_MESSAGE("plain at t = 1: rtol 1e-5 differs by " << err_loose << ", rtol 1e-6 by " << err_tight);
+  BOOST_TEST_MESSAGE("plain at t = 0.3: rtol 1e-5 differs by " << err_loose << ", rtol 1e-6 by " << err_tight);
   BOOST_TEST(err_tight * 3 < err_loose);
 }
 
@@ -269,7 +285,6 @@ BOOST_AUTO_TEST_CASE(two_layer_agrees_and_conserves_balance) {
     if (!ref.empty()) {
       BOOST_TEST(worst < 1e-5);  // the plain run's own error at rtol 1e-6
       BOOST_TEST(st.sliding_episodes > 0);
-      BOOST_TEST(out.counters.rhs_evals * 100 < op.counters.rhs_evals);
     }
     exits += st.sliding_exits;
     slides += st.sliding_episodes;
@@ -278,46 +293,88 @@ BOOST_AUTO_TEST_CASE(two_layer_agrees_and_conserves_balance) {
   BOOST_TEST(exits > 0);
 }
 
-// Heavy ball with friction on the weights: the switching variant agrees with plain dopri5
-// (whose solution is C¹ here, so it finishes, just slowly).
-BOOST_AUTO_TEST_CASE(second_order_agrees_with_plain_dopri5) {
-  const Small p = make_small("relu2", 6, 3, 8);
-  const Index P = p.inst.theta0.size();
-  Vec x0 = Vec::Zero(2 * P);
-  x0.head(P) = p.inst.theta0;
-  const double a = 1.0;
-  const std::vector<double> times = grid(2.0, 20);
-  IntegrateOptions plain;
-  plain.rtol = 1e-10;
-  plain.atol = 1e-12;
-  Vec xp = x0;
-  std::vector<Vec> ref;
-  const Outcome op = integrate(hbf(*p.obj, a), xp, 0.0, times, plain, [&](double, const Vec& x) {
-    ref.push_back(x);
-    return true;
-  });
-  BOOST_REQUIRE(op.status == Status::completed);
+// Where the solution only crosses transversally (no sliding), plain dopri5 finishes at tight
+// tolerance too (its steps shrink at each kink but it passes), and both integrators agree far
+// below the loose-tolerance differences above. Seeds without sliding but with crossings are used.
+BOOST_AUTO_TEST_CASE(tight_agreement_without_sliding) {
+  const std::vector<double> times = grid(1.0, 10);
   IntegrateOptions o;
   o.rtol = 1e-10;
   o.atol = 1e-12;
-  Vec x = x0;
-  SwitchingStats st;
-  double worst = 0;
-  std::size_t k = 0;
-  const Outcome out = integrate_switching_second_order(*p.obj, p.model(), [a](double) { return a; }, x, 0.0, times, o,
-                                                       [&](double, const Vec& s) {
-                                                         worst = std::max(worst, (s - ref[k++]).cwiseAbs().maxCoeff());
-                                                         return true;
-                                                       }, st);
-  BOOST_TEST_MESSAGE("HBF relu2 n=6 d=3 m=8: plain rhs " << op.counters.rhs_evals << ", switching rhs "
-                     << out.counters.rhs_evals << ", " << st.crossings << " crossings, " << st.reversals
-                     << " reversals, " << st.attractive_crossings << " attractive, max diff " << worst);
-  BOOST_TEST(out.status == Status::completed);
-  BOOST_TEST(k == times.size());
-  BOOST_TEST(worst < 1e-7);
-  BOOST_TEST(st.crossings > 0);
-  BOOST_TEST(st.sliding_episodes == 0);
-  BOOST_TEST(out.counters.rhs_evals < op.counters.rhs_evals);
+  for (const std::string kind : {"relu2", "two_layer"}) {
+    int used = 0;
+    for (std::uint64_t seed = 1; seed <= 8 && used < 2; ++seed) {
+      const Small p = make_small(kind, 6, 3, 8, seed);
+      Vec th = p.inst.theta0;
+      SwitchingStats st;
+      std::vector<Vec> sw;
+      const Outcome out = integrate_switching(*p.obj, p.model(), th, 0.0, times, o, [&](double, const Vec& x) {
+        sw.push_back(x);
+        return true;
+      }, st);
+      BOOST_REQUIRE(out.status == Status::completed);
+      if (st.sliding_episodes > 0 || st.crossings == 0) continue;
+      ++used;
+      Vec tp = p.inst.theta0;
+      double worst = 0;
+      std::size_t k = 0;
+      const Outcome op = integrate(gradient_flow(*p.obj), tp, 0.0, times, o, [&](double, const Vec& x) {
+        worst = std::max(worst, (x - sw[k++]).cwiseAbs().maxCoeff());
+        return true;
+      });
+      BOOST_TEST_MESSAGE(kind << " seed " << seed << ": " << st.crossings << " crossings, plain rhs "
+                         << op.counters.rhs_evals << ", switching rhs " << out.counters.rhs_evals << ", max diff " << worst);
+      BOOST_TEST_CONTEXT(kind << " seed " << seed) {
+        BOOST_TEST(op.status == Status::completed);
+        BOOST_TEST(k == times.size());
+        BOOST_TEST(worst < 3e-8);  // both at rtol 1e-10; plain loses a little at each kink
+      }
+    }
+    BOOST_TEST(used > 0, kind << ": no seed with crossings and without sliding");
+  }
+}
+
+// Second-order flows on the weights, heavy ball with friction (a = 1) and the Nesterov flow
+// (a = 3/t from t0 = 0.1 at rest): the switching variant agrees with plain dopri5 (whose
+// solution is C¹ here, so it finishes, just slowly); crossings are transversal, none slides.
+BOOST_AUTO_TEST_CASE(second_order_agrees_with_plain_dopri5) {
+  const Small p = make_small("relu2", 6, 3, 8);
+  const Vec x0 = at_rest(p.inst.theta0);
+  struct Case { const char* name; Damping a; double t0; };
+  for (const Case& c : {Case{"HBF", constant_damping(1.0), 0.0}, Case{"NAG", nesterov_damping(3.0), 0.1}}) {
+    std::vector<double> times;
+    for (int k = 0; k <= 20; ++k) times.push_back(c.t0 + (2.0 - c.t0) * k / 20);
+    IntegrateOptions o;
+    o.rtol = 1e-10;
+    o.atol = 1e-12;
+    Vec xp = x0;
+    std::vector<Vec> ref;
+    const Outcome op = integrate(momentum_flow(*p.obj, c.a), xp, c.t0, times, o, [&](double, const Vec& x) {
+      ref.push_back(x);
+      return true;
+    });
+    BOOST_REQUIRE(op.status == Status::completed);
+    Vec x = x0;
+    SwitchingStats st;
+    double worst = 0;
+    std::size_t k = 0;
+    const Outcome out = integrate_switching_second_order(*p.obj, p.model(), c.a, x, c.t0, times, o,
+                                                         [&](double, const Vec& s) {
+                                                           worst = std::max(worst, (s - ref[k++]).cwiseAbs().maxCoeff());
+                                                           return true;
+                                                         }, st);
+    BOOST_TEST_MESSAGE(c.name << " relu2 n=6 d=3 m=8: plain rhs " << op.counters.rhs_evals << ", switching rhs "
+                       << out.counters.rhs_evals << ", " << st.crossings << " crossings, " << st.reversals
+                       << " reversals, " << st.attractive_crossings << " attractive, max diff " << worst);
+    BOOST_TEST_CONTEXT(c.name) {
+      BOOST_TEST(out.status == Status::completed);
+      BOOST_TEST(k == times.size());
+      BOOST_TEST(worst < 1e-7);
+      BOOST_TEST(st.crossings > 0);
+      BOOST_TEST(st.sliding_episodes == 0);
+      BOOST_TEST(st.large_jumps == 0);
+    }
+  }
 }
 
 // The driver contract: an observer can stop the run; the step budget is honoured.
@@ -343,79 +400,6 @@ BOOST_AUTO_TEST_CASE(observer_stop_and_step_budget) {
   BOOST_CHECK_THROW(integrate_switching(*p.obj, p.model(), th, 0.0, grid(1.0, 10), o,
                                         [](double, const Vec&) { return true; }, st),
                     input_error);
-}
-
-// The measurements of docs/switching.md (slow; does nothing unless GF_MEASURE=1):
-//   GF_MEASURE=1 build-switching/bin/gradflow_tests --run_test=switching/measure_default --log_level=message
-// Environment: GF_M (width, default 1000), GF_T (t_end, default 60), GF_RTOL (default 1e-6),
-// GF_ATOL (default 1e-9), GF_DOUBLE=0 turns the double-crossing test off, GF_PLAIN=1 also runs
-// plain dopri5 with the same tolerances and at most GF_PLAIN_STEPS steps (default 2e6),
-// GF_SECOND=1 runs heavy ball with friction (a = GF_A, default 1) instead.
-BOOST_AUTO_TEST_CASE(measure_default) {
-  auto env = [](const char* k, double dflt) { const char* v = std::getenv(k); return v ? std::atof(v) : dflt; };
-  BOOST_TEST(true);
-  if (env("GF_MEASURE", 0) == 0) return;
-  const Index m = static_cast<Index>(env("GF_M", 1000));
-  const double t_end = env("GF_T", 60), rtol = env("GF_RTOL", 1e-6);
-  const bool second = env("GF_SECOND", 0) != 0;
-  const Small p = make_small("relu2", 50, 10, m);
-  const double L0 = p.obj->value(p.inst.theta0);
-  IntegrateOptions o;
-  o.rtol = rtol;
-  o.atol = env("GF_ATOL", 1e-9);
-  o.max_steps = 10'000'000;
-  const std::vector<double> times = grid(t_end, 60);
-  SwitchingStats st;
-  SwitchingOptions so;
-  so.check_double_crossings = env("GF_DOUBLE", 1) != 0;
-  Outcome out;
-  Vec x;
-  std::vector<double> losses;
-  if (!second) {
-    x = p.inst.theta0;
-    out = integrate_switching(*p.obj, p.model(), x, 0.0, times, o, [&](double, const Vec& s) {
-      losses.push_back(p.obj->value(s));
-      return true;
-    }, st, so);
-  } else {
-    const Index P = p.inst.theta0.size();
-    x = Vec::Zero(2 * P);
-    x.head(P) = p.inst.theta0;
-    const double a = env("GF_A", 1.0);
-    out = integrate_switching_second_order(*p.obj, p.model(), [a](double) { return a; }, x, 0.0, times, o,
-                                           [&](double, const Vec& s) {
-                                             losses.push_back(p.obj->value(s.head(P)));
-                                             return true;
-                                           }, st, so);
-  }
-  BOOST_TEST_MESSAGE("m=" << m << " t_end=" << t_end << " rtol=" << rtol << (second ? " HBF" : " GF") << ": status "
-                     << to_string(out.status) << " t=" << out.t << " L0=" << L0 << " L=" << losses.back()
-                     << " ratio=" << L0 / losses.back() << " rhs=" << out.counters.rhs_evals
-                     << " forward=" << st.forward_evals << " accepted=" << out.counters.steps_accepted
-                     << " rejected=" << out.counters.steps_rejected << " wall=" << out.counters.wall_seconds
-                     << " | switches=" << st.switches << " crossings=" << st.crossings
-                     << " sliding_episodes=" << st.sliding_episodes << " exits=" << st.sliding_exits
-                     << " sliding_pairs_max=" << st.sliding_pairs_max << " sliding_end=" << st.sliding_pairs
-                     << " set_max=" << st.sliding_set_max << " events=" << st.events
-                     << " double=" << st.double_crossings << " bounces=" << st.bounces
-                     << " repelling=" << st.repelling << " attractive=" << st.attractive_crossings
-                     << " reversals=" << st.reversals << " rapid=" << st.rapid_reversals
-                     << " min_gap=" << st.min_reversal_interval << " max_per_pair=" << st.max_crossings_per_pair
-                     << " large_jumps=" << st.large_jumps << " max_proj=" << st.max_projection
-                     << " locate=" << st.locate_evals);
-  if (env("GF_PLAIN", 0) != 0 && !second) {
-    Vec th = p.inst.theta0;
-    double Lp = 0;
-    o.max_steps = static_cast<long>(env("GF_PLAIN_STEPS", 2e6));
-    const Outcome op = integrate(gradient_flow(*p.obj), th, 0.0, times, o, [&](double, const Vec& s) {
-      Lp = p.obj->value(s);
-      return true;
-    });
-    BOOST_TEST_MESSAGE("plain dopri5: status " << to_string(op.status) << " t=" << op.t << " L=" << Lp
-                       << " rhs=" << op.counters.rhs_evals << " accepted=" << op.counters.steps_accepted
-                       << " rejected=" << op.counters.steps_rejected << " wall=" << op.counters.wall_seconds
-                       << " |dtheta|max=" << (th - x).cwiseAbs().maxCoeff());
-  }
 }
 
 BOOST_AUTO_TEST_SUITE_END()

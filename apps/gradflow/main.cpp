@@ -2,6 +2,8 @@
 //   gradflow run [FILE.toml] [--out DIR] [--set key=value]... [--print-default] [--live COLS] [--no-live]
 //   gradflow compare FILE.toml [--eta 0.2,0.1,...] [--horizon T] [--out DIR] [--set key=value]...
 //   gradflow plot DIR
+//   gradflow theory FILE.toml [--set key=value]... [--out FILE.json]
+//   gradflow reproduce --list | NAME [--full | --size tiny|default|full] [--out DIR] [--set key=value]...
 #include <CLI/CLI.hpp>
 #include <chrono>
 #include <ctime>
@@ -10,6 +12,8 @@
 #include <iostream>
 #include <unistd.h>
 
+#include "gradflow/experiment/recipe.hpp"
+#include "gradflow/experiment/theory_report.hpp"
 #include "gradflow/gradflow.hpp"
 
 namespace fs = std::filesystem;
@@ -39,6 +43,13 @@ class ProgressSink final : public Sink {
   std::string method_;
   std::chrono::steady_clock::time_point last_;
 };
+
+/// The closing "output:" line: the folder, what it always holds, and the figures written.
+void print_output(const std::string& dir, const std::string& files) {
+  std::cout << "output: " << dir << "/ (" << files;
+  for (const auto& f : figure_files(dir)) std::cout << ", " << f;
+  std::cout << ")\n";
+}
 
 std::string default_out_dir() {
   const std::time_t now = std::time(nullptr);
@@ -102,7 +113,7 @@ int cmd_run(const std::string& file, std::string out, const std::vector<std::str
   } else {
     std::cerr << "gradflow: warning: gnuplot not found, figures skipped\n";
   }
-  std::cout << "output: " << out << "/ (run.json, one CSV per method, loss.png, loss.svg)\n";
+  print_output(out, "run.json, one CSV per method");
   return 0;
 }
 
@@ -121,7 +132,44 @@ int cmd_compare(const std::string& file, std::string out, const std::vector<std:
     const std::string errors = render_compare_figure(out);
     if (!errors.empty()) std::cerr << "gradflow: warning: gnuplot reported:\n" << errors;
   }
-  std::cout << "output: " << out << "/ (compare.csv, compare.json, compare.png, compare.svg)\n";
+  print_output(out, "compare.csv, compare.json");
+  return 0;
+}
+
+int cmd_theory(const std::string& file, const std::vector<std::string>& sets, const std::string& out) {
+  const Experiment experiment = load_experiment(file, sets);
+  const nlohmann::json report = theory_report(experiment);
+  std::cout << theory_text(report);
+  const std::string path = out.empty() ? "theory.json" : out;
+  if (const auto parent = fs::path(path).parent_path(); !parent.empty()) {
+    std::error_code ec;
+    fs::create_directories(parent, ec);
+    if (ec) throw input_error("--out: cannot create folder '" + parent.string() + "': " + ec.message());
+  }
+  std::ofstream os(path);
+  if (!os) throw input_error("--out: cannot write '" + path + "'");
+  os << report.dump(2) << "\n";
+  std::cout << "output: " << path << "\n";
+  return 0;
+}
+
+int cmd_reproduce(const std::string& name, bool list, bool full, std::string size, std::string out,
+                  const std::vector<std::string>& sets) {
+  if (list) {
+    for (const auto& [n, title] : list_recipes()) std::printf("%-12s %s\n", n.c_str(), title.c_str());
+    return 0;
+  }
+  if (name.empty()) throw input_error("reproduce: name a recipe (gradflow reproduce --list shows them)");
+  const Recipe recipe = find_recipe(name);
+  ReproduceOptions options;
+  if (full && !size.empty() && size != "full") throw input_error("reproduce: --full and --size " + size + " contradict");
+  options.size = full ? "full" : size.empty() ? "default" : size;
+  options.out = out.empty() ? "runs/" + name : out;
+  options.sets = sets;
+  options.quiet = !isatty(STDERR_FILENO);
+  if (!gnuplot_available()) std::cerr << "gradflow: warning: gnuplot not found, figures skipped\n";
+  const ReproduceResult result = reproduce(recipe, options);
+  std::cout << reproduce_text(recipe, result);
   return 0;
 }
 
@@ -130,6 +178,12 @@ int cmd_compare(const std::string& file, std::string out, const std::vector<std:
 int main(int argc, char** argv) {
   CLI::App app{"gradflow: gradient flows and gradient methods on over-parameterised networks"};
   app.require_subcommand(1);
+  app.fallthrough();
+  int threads = 1;
+  app.add_option("--threads", threads,
+                 "threads for the GEMMs and kernels (default 1: deterministic, and spinning workers "
+                 "slow a busy machine down many times)")
+      ->check(CLI::Range(1, 256));
 
   auto* run = app.add_subcommand("run", "run an experiment (the embedded default when no file is given)");
   std::string file, out;
@@ -160,6 +214,25 @@ int main(int argc, char** argv) {
   std::string plot_dir;
   plot->add_option("dir", plot_dir, "run folder")->required();
 
+  auto* theory = app.add_subcommand("theory", "the theory's numbers for an experiment (H_inf, lambda0, widths, bounds, Xu et al.), without training");
+  std::string theory_file, theory_out;
+  std::vector<std::string> theory_sets;
+  theory->add_option("file", theory_file, "experiment file (TOML)")->required();
+  theory->add_option("--set", theory_sets, "override a key of the experiment");
+  theory->add_option("--out", theory_out, "JSON file written (default theory.json)");
+
+  auto* reproduce_cmd = app.add_subcommand("reproduce", "reproduce a seed paper's result from a shipped recipe");
+  std::string recipe_name, reproduce_out;
+  std::vector<std::string> reproduce_sets;
+  std::string size;
+  bool list = false, full = false;
+  reproduce_cmd->add_option("name", recipe_name, "recipe name (see --list)");
+  reproduce_cmd->add_flag("--list", list, "list the shipped recipes with their titles");
+  reproduce_cmd->add_flag("--full", full, "the paper's size (slow) instead of the default size");
+  reproduce_cmd->add_option("--size", size, "tiny (the test suite's), default or full");
+  reproduce_cmd->add_option("--out", reproduce_out, "output folder (default runs/NAME)");
+  reproduce_cmd->add_option("--set", reproduce_sets, "override a key of every variant's experiment");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -169,9 +242,12 @@ int main(int argc, char** argv) {
     return 2;
   }
 
+  set_threads(threads);
   try {
     if (*run) return cmd_run(file, out, sets, print_default, live);
     if (*compare) return cmd_compare(compare_file, compare_out, compare_sets, etas, horizon);
+    if (*theory) return cmd_theory(theory_file, theory_sets, theory_out);
+    if (*reproduce_cmd) return cmd_reproduce(recipe_name, list, full, size, reproduce_out, reproduce_sets);
     if (*plot) {
       const std::string errors = render_run_figures(plot_dir);
       if (!errors.empty()) {

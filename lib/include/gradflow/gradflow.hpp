@@ -2,6 +2,7 @@
 // Umbrella header: everything a user of the library needs.
 #include "gradflow/core/error.hpp"
 #include "gradflow/core/rng.hpp"
+#include "gradflow/core/threads.hpp"
 #include "gradflow/core/types.hpp"
 #include "gradflow/data/dataset.hpp"
 #include "gradflow/discrete/iterate.hpp"

@@ -62,7 +62,7 @@ void parse_data(Config& c, DataOptions& d) {
 void parse_model(Config& c, ModelOptions& m) {
   m.kind = c.get("model.kind", m.kind);
   const bool two_layer = m.kind == "two_layer", linear = m.kind == "linear2";
-  if (m.kind != "scalar") m.width = c.get("model.width", long{m.width});
+  if (m.kind != "scalar" && m.kind != "linear") m.width = c.get("model.width", long{m.width});
   if (two_layer) {
     m.activation = c.get("model.activation", m.activation);
     if (m.activation == "softplus") m.beta = c.get("model.beta", m.beta);

@@ -69,6 +69,12 @@ Experiment variant_experiment(const Recipe& r, const RecipeVariant& v, const std
   if (auto it = v.per_size.find(size); it != v.per_size.end())
     for (const auto& s : it->second) c.set(s);
   for (const auto& s : extra) c.set(s);
+  // Data files shipped next to the recipe (recipes/NAME.csv) are found from any folder.
+  if (!r.dir.empty() && c.has("data.path")) {
+    const fs::path p = c.get("data.path", std::string());
+    if (!p.empty() && p.is_relative() && !fs::exists(p) && fs::exists(fs::path(r.dir) / p))
+      c.set("data.path=" + (fs::path(r.dir) / p).string());
+  }
   try {
     return parse_experiment(c);
   } catch (const input_error& e) {
@@ -109,6 +115,31 @@ std::vector<double> column(const MethodResult& m, const std::string& col, const 
   return m.table.values(col);
 }
 
+/// A level argument: a number or an expression over the run's theory numbers (loss_star+1e-8).
+double level_value(const std::string& text, const nlohmann::json& theory, const RunResult& run, const std::string& where) {
+  std::map<std::string, double> vars{{"loss0", run.loss0}, {"lambda0", run.lambda0}, {"lambda_min_h0", run.lambda_min_h0}};
+  for (const auto& [k, v] : theory.items())
+    if (v.is_number()) vars[k] = v.get<double>();
+  return evaluate_expression(text, vars, where);
+}
+
+/// Time step of one recorded unit: t = kη (first order) or k√η (momentum); 1 for flows.
+double time_unit(const MethodSpec& s) {
+  if (!s.discrete()) return 1.0;
+  return s.second_order() ? std::sqrt(s.eta) : s.eta;
+}
+
+/// Linear interpolation of (t, v) at time x (NaN outside the recorded range).
+double interpolate(const std::vector<double>& t, const std::vector<double>& v, double x) {
+  if (t.empty() || x < t.front() - 1e-12 * std::abs(t.front()) || x > t.back() * (1 + 1e-12)) return nan;
+  const auto it = std::lower_bound(t.begin(), t.end(), x);
+  if (it == t.begin()) return v.front();
+  if (it == t.end()) return v.back();
+  const std::size_t i = static_cast<std::size_t>(it - t.begin());
+  const double w = t[i] > t[i - 1] ? (x - t[i - 1]) / (t[i] - t[i - 1]) : 1.0;
+  return (1 - w) * v[i - 1] + w * v[i];
+}
+
 double method_metric(const std::string& metric, const MethodResult& m, const nlohmann::json& theory,
                      const RunResult& run, const std::string& where) {
   const auto [name, args] = split_call(metric);
@@ -138,13 +169,37 @@ double method_metric(const std::string& metric, const MethodResult& m, const nlo
       if (std::isfinite(x)) best = std::isnan(best) ? x : name == "max" ? std::max(best, x) : std::min(best, x);
     return best;
   }
-  if (name == "t_below") {
+  if (name == "t_below" || name == "iterations_below") {
+    // First sample with col < level; iterations_below counts steps k = t/η (k√η for momentum).
     need(2);
     const auto v = column(m, args[0], where), t = m.table.values("t");
-    const double level = std::stod(args[1]);
+    const double level = level_value(args[1], theory, run, where);
     for (std::size_t i = 0; i < v.size(); ++i)
-      if (v[i] < level) return t[i];
+      if (v[i] < level) return name == "t_below" ? t[i] : std::round(t[i] / time_unit(m.spec));
     return nan;
+  }
+  if (name == "max_t_pow") {
+    // max over t > 0 of t^p · col(t): checks bounds of the form col ≤ C / t^p.
+    need(2);
+    const auto v = column(m, args[0], where), t = m.table.values("t");
+    const double p = std::stod(args[1]);
+    double best = nan;
+    for (std::size_t i = 0; i < v.size(); ++i)
+      if (t[i] > 0 && std::isfinite(v[i])) best = std::isnan(best) ? std::pow(t[i], p) * v[i] : std::max(best, std::pow(t[i], p) * v[i]);
+    return best;
+  }
+  if (name == "max_diff") {
+    // max_t |col(t) − col_other(t)|, the other method's column interpolated at this one's times.
+    need(2);
+    const MethodResult& o = find_method(run, args[1], where);
+    const auto a = column(m, args[0], where), t = m.table.values("t");
+    const auto b = column(o, args[0], where), tb = o.table.values("t");
+    double best = nan;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+      const double d = std::abs(a[i] - interpolate(tb, b, t[i]));
+      if (std::isfinite(d)) best = std::isnan(best) ? d : std::max(best, d);
+    }
+    return best;
   }
   if (name == "max_ratio") {
     need(2);
@@ -224,6 +279,7 @@ double value(const std::string& text, const VariantRuns& v, const std::string& w
       vals.push_back(method_metric(mt[1].str(), find_method(v.runs[r], mt[3].str(), where), v.theory[r], v.runs[r], where));
     const std::string var = "metric_value_" + std::to_string(k++);
     vars[var] = mean_finite(vals);
+    if (std::isnan(vars[var])) return nan;  // e.g. a level never reached: the claim fails, it does not abort
     expr += text.substr(last, static_cast<std::size_t>(mt.position()) - last) + var;
     last = static_cast<std::size_t>(mt.position() + mt.length());
   }
@@ -235,6 +291,13 @@ std::string fmt(double v) {
   char b[32];
   std::snprintf(b, sizeof b, "%.4g", v);
   return b;
+}
+
+/// Text for a markdown table cell: '|' would end the cell.
+std::string cell(const std::string& text) {
+  std::string out;
+  for (const char ch : text) out += ch == '|' ? std::string("\\|") : std::string(1, ch);
+  return out;
 }
 
 bool selected(const RecipeClaim& c, const RecipeVariant& v) {
@@ -312,17 +375,38 @@ void overlay_figure(const std::string& out, const std::vector<VariantRuns>& vs, 
   std::ofstream gp(fs::path(out) / (stem + ".gp"));
   gp << "set datafile separator ','\nset datafile missing 'nan'\nset encoding utf8\n"
      << "set terminal pngcairo size 900,560 font 'Sans,11'\nset output '" << stem << ".png'\n"
-     << "set xlabel 't'\nset ylabel '" << col << "'\nset key outside right\nset grid\n"
-     << "set title '" << col << " of " << f.method << " per variant'\n";
+     << "set xlabel '" << (f.time_times_x ? "t * x (x = abscissa of the variant)" : "t") << "' noenhanced\nset ylabel '" << col
+     << "' noenhanced\nset key outside right\nset grid\n"
+     << "set title '" << col << " of " << f.method << " per variant' noenhanced\n";
   if (logy) gp << "set logscale y\nset format y '10^{%L}'\n";
   gp << "plot ";
   bool first = true;
+  const std::string y = logy ? "column('" + col + "') > 0 ? column('" + col + "') : NaN" : "column('" + col + "')";
   for (const auto& v : vs) {
     const fs::path csv = fs::relative(fs::path(v.dir) / (f.method + ".csv"), out);
     if (!fs::exists(fs::path(out) / csv)) continue;
-    gp << (first ? "" : ", \\\n     ") << "'" << csv.string() << "' using 't':(" << (logy ? "column('" + col + "') > 0 ? column('" + col + "') : NaN" : "column('" + col + "')")
-       << ") with lines lw 2 title '" << v.variant->label << "'";
+    const std::string t = f.time_times_x && v.variant->has_x ? "(column('t')*" + fmt(v.variant->x) + ")" : "'t'";
+    gp << (first ? "" : ", \\\n     ") << "'" << csv.string() << "' using " << t << ":(" << y
+       << ") with linespoints lw 2 pt 7 ps 0.3 title '" << v.variant->label << "' noenhanced";
     first = false;
+  }
+  if (f.xu_bound && col == "loss" && !first)
+    for (const auto& v : vs) {
+      const auto& th = v.theory.front();
+      if (!th.contains("xu_rate") || !th["xu_rate"].is_number()) continue;
+      gp << ", \\\n     " << fmt(v.runs.front().loss0) << "*" << th["xu_rate"].get<double>() << "**x with lines lw 1 dt 2 title '"
+         << v.variant->label << ": f(eta*,0)^t L(0)' noenhanced";
+    }
+  if (!f.reference.empty() && !vs.empty()) {
+    const fs::path csv = fs::relative(fs::path(vs.front().dir) / (f.reference + ".csv"), out);
+    std::string header;
+    if (std::ifstream in(fs::path(out) / csv); in) std::getline(in, header);
+    const bool has_col = ("," + header + ",").find("," + col + ",") != std::string::npos;
+    if (has_col && !first)
+      gp << ", \\\n     '" << csv.string() << "' using "
+         << (f.time_times_x && vs.front().variant->has_x ? "(column('t')*" + fmt(vs.front().variant->x) + ")" : "'t'")
+         << ":(" << y << ") with lines lw 2 dt 2 lc rgb 'black' title '"
+         << f.reference << "' noenhanced";
   }
   gp << "\n";
   gp.close();
@@ -336,6 +420,7 @@ void overlay_figure(const std::string& out, const std::vector<VariantRuns>& vs, 
 std::string reproduce_text(const Recipe& r, const ReproduceResult& res) {
   std::ostringstream s;
   s << r.title << "\n";
+  if (!res.tables_text.empty()) s << "\n" << res.tables_text;
   for (std::size_t i = 0; i < res.claims.size(); ++i) {
     const auto& c = res.claims[i];
     s << "  [" << (c.pass ? "PASS" : "FAIL") << "] " << c.claim.text << "\n         " << c.measured << "\n";
@@ -348,7 +433,9 @@ bool ReproduceResult::all_pass() const {
   return std::all_of(claims.begin(), claims.end(), [](const ClaimResult& c) { return c.pass; });
 }
 
-Recipe parse_recipe(const std::string& text, const std::string& name) {
+Recipe parse_recipe(const std::string& text, const std::string& name) { return parse_recipe_in(text, name, ""); }
+
+Recipe parse_recipe_in(const std::string& text, const std::string& name, const std::string& dir) {
   toml::table t;
   try {
     t = toml::parse(text, "recipes/" + name + ".toml");
@@ -359,6 +446,7 @@ Recipe parse_recipe(const std::string& text, const std::string& name) {
   }
   Recipe r;
   r.name = name;
+  r.dir = dir;
   r.title = str(t, "title", name, true);
   r.paper = str(t, "paper", name, true);
   r.claim = str(t, "claim", name, true);
@@ -449,9 +537,23 @@ Recipe parse_recipe(const std::string& text, const std::string& name) {
       RecipeFigure f;
       f.method = str(*ft, "method", name, true);
       f.columns = strings(ft->get("columns"), "figures.columns", name);
+      f.reference = str(*ft, "reference", name);
+      if (const auto* tx = ft->get("time_times_x")) f.time_times_x = tx->value<bool>().value_or(false);
+      if (const auto* xb = ft->get("xu_bound")) f.xu_bound = xb->value<bool>().value_or(false);
       if (const auto* ly = ft->get_as<toml::array>("logy"))
         for (const auto& b : *ly) f.logy.push_back(b.value<bool>().value_or(false));
       r.figures.push_back(f);
+    }
+  if (const auto* tabs = t.get_as<toml::array>("tables"))
+    for (std::size_t i = 0; i < tabs->size(); ++i) {
+      const auto* tt = tabs->get(i)->as_table();
+      const std::string key = "tables." + std::to_string(i);
+      if (!tt) bad(name, key, "must be a table");
+      RecipeTable tab;
+      tab.title = str(*tt, "title", name, true);
+      tab.metric = str(*tt, "metric", name, true);
+      tab.methods = strings(tt->get("methods"), key + ".methods", name);
+      r.tables.push_back(tab);
     }
   // Every variant must be a valid experiment at every size.
   for (const char* size : kSizes)
@@ -464,7 +566,8 @@ Recipe load_recipe(const fs::path& path) {
   if (!in) throw input_error("cannot open recipe '" + path.string() + "'");
   std::stringstream s;
   s << in.rdbuf();
-  return parse_recipe(s.str(), path.stem().string());
+  // The folder is needed while parsing: the variants' relative data paths resolve there.
+  return parse_recipe_in(s.str(), path.stem().string(), path.parent_path().string());
 }
 
 Recipe find_recipe(const std::string& name) {
@@ -589,6 +692,50 @@ ReproduceResult reproduce(const Recipe& r, const ReproduceOptions& o) {
     res.claims.push_back(check(r.claims[i], vs, where));
   }
 
+  // Tables: means over the repeats, one row per variant, one column per method.
+  {
+    std::ostringstream tm;
+    for (std::size_t ti = 0; ti < r.tables.size(); ++ti) {
+      const auto& tab = r.tables[ti];
+      const std::string where = "recipe " + r.name + ", tables." + std::to_string(ti);
+      std::vector<std::string> methods = tab.methods;
+      if (methods.empty())
+        for (const auto& m : vs.front().runs.front().methods) methods.push_back(m.spec.name);
+      tm << "**" << tab.title << "** (`" << tab.metric << "`, mean over " << repeats << " seed(s))\n\n| variant |";
+      for (const auto& m : methods) tm << " " << m << " |";
+      tm << "\n|---|";
+      for (std::size_t k = 0; k < methods.size(); ++k) tm << "---|";
+      tm << "\n";
+      nlohmann::json jt;
+      jt["title"] = tab.title;
+      jt["metric"] = tab.metric;
+      for (const auto& v : vs) {
+        tm << "| " << v.variant->label << " |";
+        for (const auto& mname : methods) {
+          std::vector<double> vals;
+          bool present = false;
+          for (std::size_t k = 0; k < v.runs.size(); ++k)
+            for (const auto& m : v.runs[k].methods)
+              if (m.spec.name == mname) {
+                present = true;
+                vals.push_back(method_metric(tab.metric, m, v.theory[k], v.runs[k], where));
+              }
+          const long finite = std::count_if(vals.begin(), vals.end(), [](double x) { return std::isfinite(x); });
+          const double mean = mean_finite(vals);
+          tm << " " << (!present ? "—" : finite == 0 ? "not reached" : fmt(mean));
+          if (present && finite > 0 && finite < static_cast<long>(vals.size()))
+            tm << " (" << finite << "/" << vals.size() << " seeds)";
+          tm << " |";
+          if (present) jt["rows"][v.variant->label][mname] = std::isfinite(mean) ? nlohmann::json(mean) : nlohmann::json();
+        }
+        tm << "\n";
+      }
+      tm << "\n";
+      res.summary["tables"].push_back(jt);
+    }
+    res.tables_text = tm.str();
+  }
+
   std::vector<std::string> figs;
   if (figures)
     for (const auto& f : r.figures)
@@ -625,11 +772,12 @@ ReproduceResult reproduce(const Recipe& r, const ReproduceOptions& o) {
          << (m.outcome.status == Status::completed ? "" : " (" + to_string(m.outcome.status) + ")") << "<br>";
     md << " |\n";
   }
+  if (!res.tables_text.empty()) md << "\n## Tables\n\n" << res.tables_text;
   md << "\n## Claims\n\n| # | the paper says | checked here | measured | result |\n|---|---|---|---|---|\n";
   for (std::size_t i = 0; i < res.claims.size(); ++i) {
     const auto& c = res.claims[i];
-    md << "| " << i + 1 << " | " << (c.claim.paper.empty() ? "—" : c.claim.paper) << " | " << c.claim.text << " | "
-       << c.measured << " | " << (c.pass ? "PASS" : "**FAIL**") << " |\n";
+    md << "| " << i + 1 << " | " << (c.claim.paper.empty() ? "—" : cell(c.claim.paper)) << " | " << cell(c.claim.text) << " | "
+       << cell(c.measured) << " | " << (c.pass ? "PASS" : "**FAIL**") << " |\n";
   }
   md << "\n## Where the measurement disagrees with the paper\n\n";
   bool any = false;

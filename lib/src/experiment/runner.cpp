@@ -12,6 +12,7 @@
 #include "gradflow/flow/error_dynamics.hpp"
 #include "gradflow/flow/gradient_flow.hpp"
 #include "gradflow/integrate/switching.hpp"
+#include "gradflow/model/linear.hpp"
 #include "gradflow/model/linear2.hpp"
 #include "gradflow/model/two_layer.hpp"
 #include "gradflow/observe/diagnostic.hpp"
@@ -41,6 +42,7 @@ struct Context {
   std::optional<Mat> H0;          ///< H(θ0), when small enough to form
   std::optional<Mat> Hinf;        ///< the infinite-width NTK, where the model has one
   double lambda0 = 0.0;           ///< λ0 of the theory (unnormalised)
+  double lambda_min_h0 = nan;     ///< λ_min(H(θ0)), computed once (NaN when H0 is not formed)
   /// Δ at each sample of the weight-space flows, by kind, for the error methods' gap column.
   std::map<std::string, std::vector<Vec>> residuals;
 
@@ -48,7 +50,7 @@ struct Context {
     // Expressions see the effective λ0 (eigenvalue of K = cH), so "sqrt(2*lambda0)" is
     // Bu et al.'s damping for either loss convention.
     return {{"lambda0", c * lambda0},
-            {"lambda_min", H0 ? c * lambda_min(*H0) : nan},
+            {"lambda_min", c * lambda_min_h0},
             {"n", static_cast<double>(data.n())}};
   }
   const Mat& kernel_matrix(const MethodSpec& m, std::optional<Mat>& storage) const {
@@ -87,6 +89,18 @@ class ErrorGap final : public Diagnostic {
  private:
   const std::vector<Vec>& twin_;
   std::size_t next_ = 0;
+};
+
+/// ntk_change = ‖K(θ) − K(θ0)‖_F / ‖K(θ0)‖_F: how far the kernel moves (lazy training).
+class NtkChange final : public Diagnostic {
+ public:
+  explicit NtkChange(Mat K0) : K0_(std::move(K0)), norm0_(K0_.norm()) {}
+  std::vector<std::string> columns() const override { return {"ntk_change"}; }
+  void evaluate(Sample& s, std::span<double> out) override { out[0] = (s.kernel() - K0_).norm() / norm0_; }
+
+ private:
+  Mat K0_;
+  double norm0_;
 };
 
 /// The weight-space twin whose true Δ an error-space method is compared with.
@@ -182,6 +196,7 @@ class MethodRun {
     if ((weights || coupled) && ctx_.objective.model().num_outputs() <= ctx_.e.run.lambda_min_max_n)
       d.push_back(lambda_min_diagnostic());
     if (weights) d.push_back(model_diagnostic(ctx_.objective.model(), ctx_.theta0));
+    if (weights && ctx_.H0 && ctx_.H0->norm() > 0) d.push_back(std::make_unique<NtkChange>(ctx_.c * *ctx_.H0));
     d.push_back(energy_diagnostic(energy_options()));
     if (spec_.space == Space::error || spec_.space == Space::exact) {
       const auto twin = ctx_.residuals.find(twin_kind(spec_.family));
@@ -323,9 +338,22 @@ class MethodRun {
   /// Xu et al.'s GD on linear2: the fixed step η* = argmin_{η ≤ η_max} f(η, 0), or the adaptive
   /// η*_t = argmin_{η ≤ η_max} f(η, t) recomputed from L(t) at every iteration.
   Step xu_step() {
+    const auto* one = dynamic_cast<const Linear*>(&ctx_.objective.model());
+    if (one && ctx_.e.reduction == Reduction::sum) {
+      // Non-over-parameterised (Xu et al. eq. 21): ρ(η) = 1 − 2ημ + Kμη² is least at η = 1/K,
+      // K = σ²_max(X), μ = σ²_min(X); the bound does not change with t, so both kinds use it.
+      const Eigen::SelfAdjointEigenSolver<Mat> es(one->inputs().transpose() * one->inputs(), Eigen::EigenvaluesOnly);
+      const double K = es.eigenvalues().maxCoeff(), mu = es.eigenvalues().minCoeff();
+      result_.resolved["eta_star"] = 1.0 / K;
+      result_.resolved["rate"] = 1.0 - mu / K;
+      return [this, eta = 1.0 / K, g = Vec()](long, Vec& theta) mutable {
+        ctx_.objective.value_gradient(theta, g);
+        theta -= eta * g;
+      };
+    }
     const auto* lin = dynamic_cast<const Linear2*>(&ctx_.objective.model());
     if (!lin || lin->kind() != "linear2" || ctx_.e.reduction != Reduction::sum)
-      throw input_error("methods." + spec_.name + ".kind: " + spec_.kind + " needs model.kind = linear2 and the sum loss");
+      throw input_error("methods." + spec_.name + ".kind: " + spec_.kind + " needs model.kind = linear2 (or linear) and the sum loss");
     auto xu = std::make_shared<XuRate>(lin->inputs(), ctx_.data.Y, lin->W1(ctx_.theta0), lin->W2(ctx_.theta0));
     result_.resolved["eta_star"] = xu->eta_star();
     result_.resolved["eta_max"] = xu->eta_max();
@@ -477,6 +505,7 @@ RunResult run_experiment(const Experiment& e, const std::vector<Sink*>& sinks) {
     Mat H;
     inst.model->ntk(inst.theta0, H);
     r.lambda_min_h0 = lambda_min(H);
+    ctx.lambda_min_h0 = r.lambda_min_h0;
     ctx.H0 = std::move(H);
   }
   if (e.model.kind == "relu2") ctx.Hinf = relu_ntk_infinite(data.X);

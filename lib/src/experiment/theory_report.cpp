@@ -50,7 +50,7 @@ nlohmann::json theory_report(const Experiment& e, const TheoryOptions& opt) {
   j["d"] = data.d();
   j["k"] = data.k();
   j["num_params"] = inst.model->num_params();
-  j["width"] = e.model.kind == "scalar" ? 1 : e.model.width;
+  j["width"] = e.model.kind == "scalar" ? 1 : e.model.kind == "linear" ? 0 : e.model.width;
   j["seed"] = e.seed;
   j["delta"] = opt.delta;
   j["loss0"] = objective.loss_of_residual(delta0);
@@ -138,7 +138,22 @@ nlohmann::json theory_report(const Experiment& e, const TheoryOptions& opt) {
     }
   }
 
-  if (e.model.kind == "linear2") {
+  if (e.model.kind == "linear" || e.model.kind == "linear2") {
+    // The least-squares minimum ½‖(I − X X⁺) Y‖², reached by both models (h ≥ min(d, k)).
+    const Eigen::CompleteOrthogonalDecomposition<Mat> cod(data.X);
+    j["loss_star"] = 0.5 * (data.Y - data.X * cod.solve(data.Y)).squaredNorm();
+  }
+  if (e.model.kind == "linear") {
+    // Xu et al. eq. (21), the non-over-parameterised GD: ρ(η) = 1 − 2ημ + Kμη², least at η = 1/K.
+    const Eigen::SelfAdjointEigenSolver<Mat> es(data.X.transpose() * data.X, Eigen::EigenvaluesOnly);
+    const double K = es.eigenvalues().maxCoeff(), mu = es.eigenvalues().minCoeff();
+    j["sigma_min_X"] = std::sqrt(std::max(mu, 0.0));
+    j["sigma_max_X"] = std::sqrt(K);
+    j["kappa_X"] = K / mu;
+    j["eta_star"] = 1.0 / K;
+    j["xu_rate"] = 1.0 - mu / K;
+  }
+  if (e.model.kind == "linear2" || e.model.kind == "scalar") {  // scalar: linear2 with n = d = h = k = 1
     const auto& lin = dynamic_cast<const Linear2&>(*inst.model);
     const Mat W1 = lin.W1(inst.theta0), W2 = lin.W2(inst.theta0);
     nlohmann::json x;
@@ -172,9 +187,12 @@ nlohmann::json theory_report(const Experiment& e, const TheoryOptions& opt) {
       j["xu_c2"] = xu.constants().c2;
       for (const auto& m : e.methods)
         if (m.discrete()) {
-          j["methods"][m.name]["eta"] = m.eta;
-          j["methods"][m.name]["f_eta_0"] = rho(m.eta);
-          j["methods"][m.name]["eta_within_eta_max"] = m.eta <= xu.eta_max();
+          // gd_xu_* step with the theorem's η* (their `eta` is only the time unit); the adaptive
+          // η*_t has f(η*_t, t) ≤ f(η*, t) ≤ f(η*, 0), so f(η*, 0) bounds both.
+          const double eta = m.kind.rfind("gd_xu_", 0) == 0 ? xu.eta_star() : m.eta;
+          j["methods"][m.name]["eta"] = eta;
+          j["methods"][m.name]["f_eta_0"] = rho(eta);
+          j["methods"][m.name]["eta_within_eta_max"] = eta <= xu.eta_max();
         }
     } catch (const input_error& ex) {
       j["xu_note"] = ex.what();
@@ -239,6 +257,7 @@ std::string theory_text(const nlohmann::json& r) {
   line("xu_rate", "f(eta*, 0): L(t) <= f^t L(0)");
   line("xu_asymptotic_rate", "min_eta f(eta, inf)");
   line("xu_note", "");
+  line("loss_star", "least-squares minimum of the loss (linear models)");
   if (r.contains("methods"))
     for (const auto& [name, m] : r["methods"].items()) s << "  method " << name << ": " << m.dump() << "\n";
   return s.str();

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "gradflow/core/error.hpp"
+#include "gradflow/model/linear.hpp"
 #include "gradflow/model/linear2.hpp"
 #include "gradflow/model/two_layer.hpp"
 
@@ -76,8 +77,8 @@ ModelInstance make_linear2(const ModelOptions& o, const Dataset& data, Rng& rng)
 }  // namespace
 
 void ModelOptions::validate(const Dataset& data) const {
-  if (kind != "relu2" && kind != "two_layer" && kind != "linear2" && kind != "scalar")
-    bad("kind", "unknown kind '" + kind + "' (expected relu2, two_layer, linear2 or scalar)");
+  if (kind != "relu2" && kind != "two_layer" && kind != "linear2" && kind != "scalar" && kind != "linear")
+    bad("kind", "unknown kind '" + kind + "' (expected relu2, two_layer, linear2, scalar or linear)");
   if (width < 1) bad("width", "must be at least 1, got " + std::to_string(width));
   if (width > 10'000'000) bad("width", "is too large (" + std::to_string(width) + ")");
   if (activation != "relu" && activation != "tanh" && activation != "softplus")
@@ -88,7 +89,7 @@ void ModelOptions::validate(const Dataset& data) const {
   const bool linear = kind == "linear2" || kind == "scalar";
   if (linear && (init.scheme == "balanced" || init.scheme == "imbalance")) {
     if (!(init.scale > 0)) bad("init_scale", "must be positive");
-  } else {
+  } else if (!(kind == "linear" && init.scheme == "zeros")) {
     init.validate("model.init");
   }
   if (!std::isfinite(imbalance) || imbalance < 0) bad("imbalance", "must be a non-negative number");
@@ -103,6 +104,12 @@ void ModelOptions::validate(const Dataset& data) const {
 ModelInstance make_model(const ModelOptions& o, const Dataset& data, Rng& rng) {
   o.validate(data);
   if (o.kind == "relu2" || o.kind == "two_layer") return make_two_layer(o, data, rng);
+  if (o.kind == "linear") {
+    // One layer, W ∈ R^{d×k}; init "zeros" starts at the origin (the quadratic of Su–Boyd–Candès).
+    const Mat W = o.init.scheme == "zeros" ? Mat::Zero(data.d(), data.k())
+                                           : init_matrix(data.d(), data.k(), data.d(), data.k(), o.init, rng);
+    return {std::make_unique<Linear>(data.X, data.k()), Eigen::Map<const Vec>(W.data(), W.size())};
+  }
   return make_linear2(o, data, rng);
 }
 

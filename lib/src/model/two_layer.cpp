@@ -77,6 +77,14 @@ Workspace& workspace() {
 /// so results do not depend on the thread count.
 constexpr Index kParallelEntries = 1 << 17;
 
+/// Below this GEMM work (n·m·d multiply-adds) everything runs on one thread: Eigen would
+/// otherwise fork its GEMMs from ~10⁵ flops on, and on two cores shared with other jobs a
+/// fork/join can wait a scheduler time slice (rhs_bench measured 0.15 ms → 36 ms at the
+/// smallest size). Above it, Eigen's GEMMs and the elementwise passes use the OpenMP threads.
+constexpr double kParallelWork = 1 << 25;
+
+bool threaded(Index n, Index m, Index d) { return double(n) * double(m) * double(d) >= kParallelWork; }
+
 Index max_threads() {
 #ifdef _OPENMP
   return omp_get_max_threads();
@@ -84,6 +92,31 @@ Index max_threads() {
   return 1;
 #endif
 }
+
+/// While alive, Eigen's GEMMs run on one thread (Eigen reads omp_get_max_threads() unless
+/// Eigen::setNbThreads was called); the caller's thread count is restored afterwards.
+class SerialGemms {
+ public:
+  explicit SerialGemms(bool on) : on_(on) {
+#ifdef _OPENMP
+    if (on_) {
+      saved_ = omp_get_max_threads();
+      omp_set_num_threads(1);
+    }
+#endif
+  }
+  ~SerialGemms() {
+#ifdef _OPENMP
+    if (on_) omp_set_num_threads(saved_);
+#endif
+  }
+  SerialGemms(const SerialGemms&) = delete;
+  SerialGemms& operator=(const SerialGemms&) = delete;
+
+ private:
+  bool on_;
+  int saved_ = 1;
+};
 
 }  // namespace
 
@@ -103,13 +136,15 @@ void TwoLayer::fused(const Vec& theta, const Vec* y, double c, const Vec* r_in, 
   const bool train = options_.train_outer;
   const Activation act = options_.activation;
   Workspace& ws = workspace();
+  const bool threads = threaded(n, m, d);
+  const bool par = threads && n * m >= kParallelEntries && max_threads() > 1;
+  const SerialGemms serial(!threads);
   ws.Z.resize(n, m);
   ws.Z.noalias() = X_ * W.transpose();
 
   const bool need_f = (f != nullptr);
   if (need_f) f->setZero(n);
   if (act == Activation::softplus && train) ws.P.resize(n, m);
-  const bool par = n * m >= kParallelEntries;
   const Index nb = par ? std::max<Index>(1, std::min<Index>(max_threads(), n / 8)) : 1;
   const Index rows_per = ((n + nb - 1) / nb + 7) / 8 * 8;
   double* const Zd = ws.Z.data();
@@ -214,6 +249,7 @@ void TwoLayer::fused(const Vec& theta, const Vec* y, double c, const Vec* r_in, 
 
 void TwoLayer::predict(const Vec& theta, Vec& f) const {
   const Index n = X_.rows(), m = width();
+  const SerialGemms serial(!threaded(n, m, X_.cols()));
   Workspace& ws = workspace();
   ws.Z.resize(n, m);
   ws.Z.noalias() = X_ * weights(theta).transpose();
@@ -249,6 +285,7 @@ void TwoLayer::residual_gradient(const Vec& theta, const Vec& y, double c, Vec& 
 }
 
 void TwoLayer::jvp(const Vec& theta, const Vec& v, Vec& Jv) const {
+  const SerialGemms serial(!threaded(X_.rows(), width(), X_.cols()));
   const Mat Z = X_ * weights(theta).transpose();
   Mat phi, dphi;
   activate(Z, options_.train_outer ? &phi : nullptr, &dphi);
@@ -259,6 +296,8 @@ void TwoLayer::jvp(const Vec& theta, const Vec& v, Vec& Jv) const {
 }
 
 void TwoLayer::ntk(const Vec& theta, Mat& H) const {
+  // Forming H costs n²m: thread by that work, not by the right-hand side's n·m·d.
+  const SerialGemms serial(!threaded(X_.rows(), width(), X_.rows()));
   const Mat Z = X_ * weights(theta).transpose();
   Mat phi, dphi;
   activate(Z, options_.train_outer ? &phi : nullptr, &dphi);

@@ -1,6 +1,6 @@
 #include "gradflow/observe/sample.hpp"
 
-#include <Eigen/Eigenvalues>
+#include "gradflow/observe/spectrum.hpp"
 
 namespace gradflow {
 
@@ -29,6 +29,8 @@ double Sample::loss() { return objective_.loss_of_residual(residual()); }
 
 double Sample::pseudo_loss() {
   const Vec& d = residual();
+  // Weights and no K formed yet: ½ΔᵀcJJᵀΔ = ‖∇L‖²/(2c) without an (n·k)² matrix.
+  if (has_weights() && !kernel_ && !view_.kernel) return gradient().squaredNorm() / (2 * objective_.scale());
   return 0.5 * d.dot(kernel() * d);
 }
 
@@ -56,9 +58,6 @@ double Sample::lambda_min() {
   return *lambda_min_;
 }
 
-double lambda_min(const Mat& H) {
-  Eigen::SelfAdjointEigenSolver<Mat> eig(H, Eigen::EigenvaluesOnly);
-  return eig.eigenvalues()(0);
-}
+double lambda_min(const Mat& H) { return smallest_eigenvalue(H); }  // Lanczos for large n
 
 }  // namespace gradflow

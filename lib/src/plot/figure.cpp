@@ -36,10 +36,15 @@ std::string slurp(const fs::path& p) {
   return ss.str();
 }
 
+/// A number for a template. gnuplot's string-to-number conversion reads "1e-05" as the
+/// integer 1 followed by junk (an error), so a mantissa always gets a decimal point.
 std::string num(double v) {
   char buf[40];
   std::snprintf(buf, sizeof buf, "%.10g", v);
-  return buf;
+  std::string s = buf;
+  const auto e = s.find_first_of("eE");
+  if (e != std::string::npos && s.find('.') == std::string::npos) s.insert(e, ".0");
+  return s;
 }
 
 /// A list for gnuplot's word()/words(): items separated by spaces, an item holding spaces
@@ -59,13 +64,24 @@ std::string word_list(const std::vector<std::string>& items) {
 
 /// Methods whose run.json kind is an iteration rather than a flow.
 bool is_discrete_kind(const std::string& kind) {
-  return kind == "gd" || kind == "hb" || kind == "nag" || kind == "nag_sc";
+  return kind == "gd" || kind == "hb" || kind == "nag" || kind == "nag_sc" || kind.rfind("gd_xu_", 0) == 0;
+}
+
+/// The flow a discrete method discretises ("" for flows and others): the twin shares its
+/// colour, so "GD tracks GF" reads as markers on a line of one colour.
+std::string twin_flow_kind(const std::string& kind) {
+  if (kind == "gd" || kind.rfind("gd_xu_", 0) == 0) return "gf";
+  if (kind == "hb") return "hbf";
+  if (kind == "nag") return "nag_flow";
+  if (kind == "nag_sc") return "nag_sc_flow";
+  return "";
 }
 
 struct MethodData {
   std::string name, kind, csv;
   bool discrete = false;
-  int color = 1;  ///< 1-based position in run.json: the method's colour in every figure
+  int color = 1;  ///< 1-based palette index: the method's colour in every figure
+  int point = 0;  ///< gnuplot point type of a discrete method's markers (0: a flow, no markers)
   Table table;
 };
 
@@ -100,23 +116,43 @@ RunData load_run(const std::string& dir) {
     if (cfg_model.contains("activation") && model_kind == "two_layer")
       detail = cfg_model["activation"].get<std::string>();
     if (cfg_model.contains("width"))
-      detail += (detail.empty() ? "" : ", ") + std::string("m=") + std::to_string(cfg_model["width"].get<long>());
+      detail += (detail.empty() ? "" : ", ") + std::string(model_kind == "linear2" ? "h=" : "m=") +
+                std::to_string(cfg_model["width"].get<long>());
     run.subject = model_kind + (detail.empty() ? "" : " (" + detail + ")") + " on " +
                   get_or<std::string>(data, "name", "data") + " (n=" + std::to_string(get_or<long>(data, "n", 0)) +
                   ", d=" + std::to_string(get_or<long>(data, "d", 0)) + "), " +
                   std::to_string(get_or<long>(model, "num_params", 0)) + " parameters";
-    int color = 0;
     for (const auto& m : j.at("methods")) {
       MethodData md;
       md.name = m.at("name").get<std::string>();
       md.kind = get_or<std::string>(m, "kind", "");
       md.csv = get_or<std::string>(m, "csv", md.name + ".csv");
       md.discrete = is_discrete_kind(md.kind);
-      md.color = ++color;
       const fs::path csv = fs::path(dir) / md.csv;
       if (!fs::exists(csv)) throw input_error("run folder '" + dir + "' lacks " + md.csv);
       md.table = read_csv_table(csv.string());
       run.methods.push_back(std::move(md));
+    }
+    // Colours: flows (and every other non-discrete method) in run.json order; a discrete
+    // method takes the colour of its flow twin when that twin is in the run and not yet
+    // paired, else a colour of its own. Open markers tell discrete methods apart.
+    static const int points[] = {6, 4, 8, 12, 10, 14};
+    int colors = 0, discrete = 0;
+    std::vector<bool> paired(run.methods.size(), false);
+    for (auto& m : run.methods)
+      if (!m.discrete) m.color = ++colors;
+    for (auto& m : run.methods) {
+      if (!m.discrete) continue;
+      m.point = points[discrete++ % 6];
+      m.color = 0;
+      const std::string twin = twin_flow_kind(m.kind);
+      for (std::size_t k = 0; k < run.methods.size() && !twin.empty(); ++k)
+        if (run.methods[k].kind == twin && !paired[k]) {
+          paired[k] = true;
+          m.color = run.methods[k].color;
+          break;
+        }
+      if (m.color == 0) m.color = ++colors;
     }
   } catch (const nlohmann::json::exception& e) {
     throw input_error("'" + report.string() + "' is not a valid run report: " + e.what());
@@ -146,7 +182,7 @@ std::string loss_label(const std::string& reduction) {
 
 /// Parallel lists of one series per entry, handed to a template as word lists.
 struct SeriesLists {
-  std::vector<std::string> files, cols, titles, colors, dashes, discrete;
+  std::vector<std::string> files, cols, titles, colors, dashes, discrete, points;
   void add(const MethodData& m, const std::string& col, const std::string& title, int dash) {
     files.push_back(m.csv);
     cols.push_back(col);
@@ -154,6 +190,7 @@ struct SeriesLists {
     colors.push_back(std::to_string(m.color));
     dashes.push_back(std::to_string(dash));
     discrete.push_back(m.discrete ? "1" : "0");
+    points.push_back(std::to_string(m.point));
   }
   bool empty() const { return files.empty(); }
   void put(Figure& f) const {
@@ -163,8 +200,22 @@ struct SeriesLists {
     f.variables.emplace_back("colors", word_list(colors));
     f.variables.emplace_back("dashes", word_list(dashes));
     f.variables.emplace_back("discrete", word_list(discrete));
+    f.variables.emplace_back("points", word_list(points));
   }
 };
+
+/// Smallest and largest positive finite value of a column over all methods (NaN when none).
+std::pair<double, double> positive_range(const RunData& run, const std::string& col) {
+  double lo = INFINITY, hi = -INFINITY;
+  for (const auto& m : run.methods)
+    for (const double v : m.table.values(col))
+      if (std::isfinite(v) && v > 0) {
+        lo = std::min(lo, v);
+        hi = std::max(hi, v);
+      }
+  if (!(hi > 0)) return {std::nan(""), std::nan("")};
+  return {lo, hi};
+}
 
 std::string method_title(const MethodData& m) {
   return m.name + (m.discrete ? " (discrete)" : " (flow)");
@@ -177,11 +228,17 @@ std::optional<Figure> loss_figure(const RunData& run, const std::string& dir) {
     if (stats(m.table, "bound").positive > 0) bounds.add(m, "bound", m.name + ": bound", 2);
   }
   if (loss.empty()) return std::nullopt;
-  Figure f{"loss", (fs::path(dir) / "loss").string(), {}, 900, 560};
+  Figure f{"loss", (fs::path(dir) / "loss").string(), {}, 900, 600};
   loss.put(f);
   f.variables.emplace_back("bound_files", word_list(bounds.files));
   f.variables.emplace_back("bound_titles", word_list(bounds.titles));
   f.variables.emplace_back("bound_colors", word_list(bounds.colors));
+  f.variables.emplace_back("bound_discrete", word_list(bounds.discrete));
+  // y from the decade below the smallest loss to a decade above the largest: a bound that
+  // starts far above the losses (NAG's ~1/t²) enters the frame where it becomes informative.
+  const auto [lo, hi] = positive_range(run, "loss");
+  f.variables.emplace_back("ymin", num(std::pow(10.0, std::floor(std::log10(lo)))));
+  f.variables.emplace_back("ymax", num(std::pow(10.0, std::ceil(std::log10(hi)) + 1)));
   // Du et al.'s bound for relu2 (λ0 of H∞) when no method brings its own bound column.
   std::string du_l0, du_rate;
   const auto& j = run.json;
@@ -204,27 +261,41 @@ std::optional<Figure> loss_figure(const RunData& run, const std::string& dir) {
 
 std::optional<Figure> lyapunov_figure(const RunData& run, const std::string& dir) {
   static const std::vector<std::pair<std::string, std::string>> kinds = {
-      {"pseudo_loss", "pseudo-loss L̂ = ½ΔᵀHΔ"},
-      {"siegel", "Siegel V"},
-      {"su", "Su–Boyd–Candès V"},
-      {"su_corrected", "corrected Su Ṽ"}};
-  // Log y when no series goes negative; a series without positive values then has nothing
-  // to show and is left out.
-  bool log = true;
-  for (const auto& m : run.methods)
-    for (const auto& [col, label] : kinds) log = log && stats(m.table, col).negative == 0;
+      {"pseudo_loss", "pseudo-loss  L̂ = ½ ΔᵀHΔ"},
+      {"siegel", "Siegel's V = L̂ + ½‖√(λ0/2)Δ + Δ̇‖²  (heavy ball)"},
+      {"su", "Su–Boyd–Candès V(t; α, γ)  (Nesterov)"},
+      {"su_corrected", "corrected Su–Boyd–Candès Ṽ  (Nesterov)"}};
+  // One panel per quantity, one series per method (grouped by panel: panel j draws series
+  // first[j]..last[j]). A panel is logarithmic when none of its values is negative; a series
+  // without positive values then has nothing to show and is left out.
   SeriesLists s;
-  for (const auto& m : run.methods)
-    for (std::size_t k = 0; k < kinds.size(); ++k) {
-      const ColumnStats st = stats(m.table, kinds[k].first);
-      if (log ? st.positive > 0 : st.finite > 0)
-        s.add(m, kinds[k].first, m.name + ": " + kinds[k].second, static_cast<int>(k) + 1);
+  std::vector<std::string> panels, labels, first, last, logy;
+  for (const auto& [col, label] : kinds) {
+    bool log = true;
+    for (const auto& m : run.methods) log = log && stats(m.table, col).negative == 0;
+    const std::size_t s0 = s.files.size();
+    for (const auto& m : run.methods) {
+      const ColumnStats st = stats(m.table, col);
+      if (log ? st.positive > 0 : st.finite > 0) s.add(m, col, m.name, 1);
     }
+    if (s.files.size() == s0) continue;
+    panels.push_back(col);
+    labels.push_back(label);
+    first.push_back(std::to_string(s0 + 1));
+    last.push_back(std::to_string(s.files.size()));
+    logy.push_back(log ? "1" : "0");
+  }
   if (s.empty()) return std::nullopt;
-  Figure f{"lyapunov", (fs::path(dir) / "lyapunov").string(), {}, 900, 560};
+  const int np = static_cast<int>(panels.size()), rows = np > 2 ? 2 : 1, columns = np > 1 ? 2 : 1;
+  Figure f{"lyapunov", (fs::path(dir) / "lyapunov").string(), {}, columns == 1 ? 900 : 1200, rows == 1 ? 560 : 900};
   s.put(f);
-  f.variables.emplace_back("logy", log ? "1" : "0");
-  f.variables.emplace_back("ylabel", "energy  (" + loss_label(run.reduction) + "; Δ = f − y)");
+  f.variables.emplace_back("panels", word_list(panels));
+  f.variables.emplace_back("panel_labels", word_list(labels));
+  f.variables.emplace_back("first", word_list(first));
+  f.variables.emplace_back("last", word_list(last));
+  f.variables.emplace_back("logy", word_list(logy));
+  f.variables.emplace_back("layout", std::to_string(rows) + "," + std::to_string(columns));
+  f.variables.emplace_back("ylabel", "energy  (" + run.reduction + " convention of L)");
   f.variables.emplace_back("heading", "Lyapunov functions and pseudo-loss: " + run.subject);
   return f;
 }
@@ -239,7 +310,7 @@ std::optional<Figure> invariants_figure(const RunData& run, const std::string& d
     bool shown = false;
     for (const auto& m : run.methods)
       if (stats(m.table, col).positive > 0) {
-        s.add(m, col, method_title(m) + ": " + col, m.discrete ? 2 : 1);
+        s.add(m, col, method_title(m) + ": " + col, 1);
         shown = true;
       }
     if (shown) notes += (notes.empty() ? "" : "     ") + definition;
@@ -266,6 +337,7 @@ std::optional<Figure> ntk_figure(const RunData& run, const std::string& dir) {
     f.variables.emplace_back(prefix + "_titles", word_list(s.titles));
     f.variables.emplace_back(prefix + "_colors", word_list(s.colors));
     f.variables.emplace_back(prefix + "_discrete", word_list(s.discrete));
+    f.variables.emplace_back(prefix + "_points", word_list(s.points));
   };
   put("lambda", lam);
   put("dist", dist);
@@ -335,6 +407,14 @@ std::string Figure::variable(const std::string& name) const {
   return "";
 }
 
+std::vector<std::string> figure_files(const std::string& dir) {
+  std::vector<std::string> names;
+  for (const char* kind : {"loss", "lyapunov", "invariants", "ntk", "compare"})
+    for (const char* ext : {".png", ".svg"})
+      if (fs::exists(fs::path(dir) / (std::string(kind) + ext))) names.push_back(std::string(kind) + ext);
+  return names;
+}
+
 bool gnuplot_available() { return std::system("command -v gnuplot >/dev/null 2>&1") == 0; }
 
 Rendered render_figure(const Figure& f, const std::string& dir) {
@@ -376,6 +456,11 @@ std::vector<Figure> plan_run_figures(const std::string& dir) {
 }
 
 std::string render_run_figures(const std::string& dir) {
+  // A folder written by `gradflow compare` alone holds compare.csv and no run.json.
+  if (!fs::exists(fs::path(dir) / "run.json") && fs::exists(fs::path(dir) / "compare.csv")) {
+    const std::string e = render_compare_figure(dir);
+    return e.empty() ? e : "compare: " + e;
+  }
   const std::vector<Figure> figures = plan_run_figures(dir);
   std::string errors;
   for (const std::string kind : {"loss", "lyapunov", "invariants", "ntk"}) {
@@ -403,8 +488,8 @@ Figure plan_compare_figure(const std::string& dir) {
   const int c_method = csv.column("method"), c_eta = csv.column("eta");
   if (c_method < 0 || c_eta < 0) throw input_error("'" + path.string() + "' lacks a 'method' or 'eta' column");
   static const std::vector<std::pair<std::string, std::string>> quantities = {
-      {"max_param_dev", "max_k ‖θ_k − θ(kη)‖"},
-      {"max_loss_dev", "max_k |L(θ_k) − L(θ(kη))|"},
+      {"max_param_dev", "max_k ‖θ_k − θ(t_k)‖"},
+      {"max_loss_dev", "max_k |L(θ_k) − L(θ(t_k))|"},
       {"imbalance_drift", "invariant drift of the iteration"}};
   std::vector<std::string> methods;
   for (const auto& row : csv.rows)
@@ -473,8 +558,20 @@ Figure plan_compare_figure(const std::string& dir) {
     } catch (const std::exception&) {
     }
   }
+  // x from a little below the smallest η to a little above the largest (log axes would
+  // otherwise round out to whole decades and squeeze a short grid).
+  double eta_lo = INFINITY, eta_hi = -INFINITY;
+  std::vector<std::string> etas;  // the grid, as x tics
+  for (const auto& row : csv.rows) {
+    const double eta = to_double(row[c_eta]);
+    if (std::isfinite(eta) && eta > 0) {
+      if (std::find(etas.begin(), etas.end(), num(eta)) == etas.end()) etas.push_back(num(eta));
+      eta_lo = std::min(eta_lo, eta);
+      eta_hi = std::max(eta_hi, eta);
+    }
+  }
   const int n = static_cast<int>(panels.size());
-  Figure f{"compare", (fs::path(dir) / "compare").string(), {}, n == 1 ? 900 : 560 * n, 600};
+  Figure f{"compare", (fs::path(dir) / "compare").string(), {}, n == 1 ? 900 : 560 * n, 640};
   f.variables = {{"file", "compare.csv"},
                  {"panels", word_list(panels)},
                  {"panel_labels", word_list(panel_labels)},
@@ -489,7 +586,10 @@ Figure plan_compare_figure(const std::string& dir) {
                  {"fit_c", word_list(f_c)},
                  {"fit_p", word_list(f_p)},
                  {"fit_colors", word_list(f_colors)},
-                 {"heading", heading}};
+                 {"heading", heading},
+                 {"etas", word_list(etas)},
+                 {"xmin", eta_hi > 0 ? num(eta_lo / 1.4) : ""},
+                 {"xmax", eta_hi > 0 ? num(eta_hi * 1.4) : ""}};
   return f;
 }
 

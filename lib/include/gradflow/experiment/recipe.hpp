@@ -7,8 +7,12 @@
 //   claim = "the paper's claim, as text"
 //   description = "what is run"
 //   figure = { method = "gf", columns = ["loss", "pattern_change"], logy = [true, false] }
-//                                          # optional: overlay of the variants (one PNG per column)
+//                                          # optional: overlay of the variants (one PNG per column);
+//                                          # reference = "ode" also draws that method once,
+//                                          # time_times_x = true plots against t·x,
+//                                          # xu_bound = true adds f(eta*, 0)^t L(0) per variant
 //   [base]                                 # an experiment, the schema of `gradflow run` files
+//                                          # (a relative data.path resolves against recipes/)
 //   ...
 //   [sizes]                                # overrides applied to every variant, per size
 //   tiny = ["data.n=10", ...]              #   the test suite's size
@@ -23,6 +27,10 @@
 //   x = 100                                # optional: the variant's abscissa in the summary
 //   set = ["model.width=100"]              # key overrides (the `--set` syntax)
 //   full = ["model.width=4000"]            # optional: more overrides per size (tiny/default/full)
+//   [[tables]]                             # optional: a table of means over the repeats
+//   title = "iterations to reach L* + 1e-8"
+//   metric = "iterations_below(loss,loss_star+1e-8)"   # a metric (below), rows = variants
+//   methods = ["gd"]                       # optional: the columns (default every method)
 //   [[claims]]                             # checked by a generic mechanism, see below
 //   text = "wider is faster"               # what is checked, in words
 //   paper = "larger width => faster convergence"   # the paper's statement it stands for
@@ -41,8 +49,13 @@
 // Values: an expression (expression.hpp grammar) over
 //   metric@method terms: fitted_rate, final_loss, t_reached, iterations, initial_loss,
 //                        max(col), min(col), last(col), first(col), increases(col) (number of
-//                        samples where col grows), t_below(col,value), max_ratio(a,b)
-//                        (max over samples of a/b), xu_bound_ratio (max_k L_k / (f(η,0)^k L0))
+//                        samples where col grows), t_below(col,level) (first sample time with
+//                        col < level; level may be an expression over the theory numbers, e.g.
+//                        loss_star+1e-8), iterations_below(col,level) (the same as a step count
+//                        k = t/η, or t/√η for momentum methods), max_ratio(a,b) (max over samples
+//                        of a/b), max_t_pow(col,p) (max over t > 0 of t^p col), max_diff(col,other) (max over samples of |col − col of method
+//                        `other`|, the other interpolated in t), xu_bound_ratio
+//                        (max_k L_k / (f(η,0)^k L0))
 //   run quantities:      lambda0, lambda_min_h0, loss0, x (the variant's abscissa),
 //                        every top-level number of theory_report (alpha0, eta_star, ...) and
 //                        its per-method numbers as <method>__<key> (nag_g7__t_star)
@@ -78,21 +91,35 @@ struct RecipeFigure {
   std::string method;
   std::vector<std::string> columns;
   std::vector<bool> logy;
+  std::string reference;     ///< optional: a method drawn once (from the first variant), e.g. a closed form
+  bool time_times_x = false; ///< plot against t·x (x the variant's abscissa), e.g. Chizat–Bach time
+  bool xu_bound = false;     ///< also draw Xu et al.'s bound f(η*, 0)^t L(0) of each variant (t in steps)
+};
+
+/// A `[[tables]]` entry: the mean of `metric` over the repeats, one row per variant, one
+/// column per method (all, or those listed in `methods`), printed in report.md.
+struct RecipeTable {
+  std::string title, metric;
+  std::vector<std::string> methods;
 };
 
 struct Recipe {
   std::string name, title, paper, claim, description;
+  std::string dir;        ///< folder of the recipe file: relative data.path values resolve here
   std::string base_toml;  ///< the [base] table as TOML text
   std::map<std::string, std::vector<std::string>> sizes;
   std::map<std::string, long> repeats;
   std::vector<RecipeVariant> variants;
   std::vector<RecipeClaim> claims;
   std::vector<RecipeFigure> figures;
+  std::vector<RecipeTable> tables;
 };
 
 /// Parses recipe text; `name` is the recipe's name (file stem). Checks the structure and that
 /// every variant at every listed size parses as an experiment. Throws input_error.
 Recipe parse_recipe(const std::string& text, const std::string& name);
+/// As parse_recipe, with `dir` the folder relative data.path values resolve against.
+Recipe parse_recipe_in(const std::string& text, const std::string& name, const std::string& dir);
 Recipe load_recipe(const std::filesystem::path& path);
 /// resource_path("recipes/NAME.toml"), loaded.
 Recipe find_recipe(const std::string& name);
@@ -117,6 +144,7 @@ struct ReproduceResult {
   std::vector<ClaimResult> claims;
   nlohmann::json summary;     ///< per variant: theory numbers and per-method metrics
   std::string report_path;    ///< <out>/report.md
+  std::string tables_text;    ///< the [[tables]] as markdown (also in report.md)
   bool all_pass() const;
 };
 

@@ -4,6 +4,9 @@
 //   θ = vec(W)                                when a is fixed (Du et al.'s relu2).
 // Forward and gradient are two GEMMs, Z = X Wᵀ and G = Mᵀ X, plus elementwise work;
 // the NTK is H = s²[(X Xᵀ) ∘ (σ'(Z) diag(a²) σ'(Z)ᵀ) + σ(Z)σ(Z)ᵀ] (no n×P Jacobian).
+// Threads (OpenMP, and Eigen's inside the GEMMs) only when n·m·d ≥ 2^25 (n²m for the NTK);
+// smaller products run on one thread. Results are bitwise reproducible for a fixed thread
+// count; across thread counts they are not in general (Eigen splits large GEMMs differently).
 #include "gradflow/model/model.hpp"
 
 namespace gradflow {

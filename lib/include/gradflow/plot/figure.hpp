@@ -5,11 +5,15 @@
 // and hands those lists to the template as gnuplot string variables. A finished run can be
 // redrawn after editing a template (`gradflow plot DIR`).
 //
+// Colours: every flow its own; a discrete method (gd, hb, nag, nag_sc) the colour of its flow
+// twin (gf, hbf, nag_flow, nag_sc_flow) when the run has it, drawn thin with open markers.
+//
 // Figure kinds of a run folder (each written as <kind>.png and <kind>.svg, and skipped when
 // no method has its columns):
 //   loss        loss against t, every method, log y; a method's `bound` column dashed in its
 //               colour; for relu2 runs without bound columns, Du et al.'s L(0)·exp(−c·λ0·t)
-//   lyapunov    pseudo_loss, siegel, su, su_corrected against t (log y when all positive)
+//   lyapunov    pseudo_loss, siegel, su, su_corrected against t, one panel each (log y when
+//               the panel has no negative value)
 //   invariants  imbalance, balance (drift from t = 0) against t, log y, flows against
 //               discrete methods (run.json kind gd, hb, nag, nag_sc)
 //   ntk         λ_min(H(θ_t)) and ‖θ_t − θ_0‖ against t, two panels
@@ -60,7 +64,8 @@ std::string render(const Figure& figure, const std::string& dir);
 std::vector<Figure> plan_run_figures(const std::string& dir);
 
 /// (Re)draws every figure of a finished run folder from its run.json and CSVs, and the
-/// compare figure when the folder holds compare.csv. Stale images of figure kinds the run
+/// compare figure when the folder holds compare.csv (a folder with compare.csv and no
+/// run.json, as `gradflow compare` writes it, gets the compare figure only). Stale images of figure kinds the run
 /// no longer has are removed. Returns the gnuplot error text of all figures (empty when all
 /// rendered cleanly).
 std::string render_run_figures(const std::string& dir);
@@ -71,6 +76,10 @@ Figure plan_compare_figure(const std::string& dir);
 
 /// Draws plan_compare_figure(dir). Returns gnuplot's error text (empty when clean).
 std::string render_compare_figure(const std::string& dir);
+
+/// The figure files present in a run folder, by kind then extension (e.g. "loss.png",
+/// "loss.svg", "ntk.png"): what render_run_figures() or render_compare_figure() left there.
+std::vector<std::string> figure_files(const std::string& dir);
 
 /// True when a gnuplot executable is on PATH.
 bool gnuplot_available();
