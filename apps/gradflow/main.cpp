@@ -12,6 +12,7 @@
 #include <iostream>
 #include <unistd.h>
 
+#include "gradflow/core/quote.hpp"
 #include "gradflow/experiment/recipe.hpp"
 #include "gradflow/experiment/theory_report.hpp"
 #include "gradflow/gradflow.hpp"
@@ -66,6 +67,7 @@ Experiment load_experiment(const std::string& file, const std::vector<std::strin
 
 std::string make_out_dir(std::string out, const char* report) {
   if (out.empty()) out = default_out_dir();
+  require_printable(out, "--out");  // the folder's path reaches gnuplot scripts
   std::error_code ec;
   fs::create_directories(out, ec);
   if (ec) throw input_error("--out: cannot create folder '" + out + "': " + ec.message());
@@ -141,6 +143,7 @@ int cmd_theory(const std::string& file, const std::vector<std::string>& sets, co
   const nlohmann::json report = theory_report(experiment);
   std::cout << theory_text(report);
   const std::string path = out.empty() ? "theory.json" : out;
+  require_printable(path, "--out");
   if (const auto parent = fs::path(path).parent_path(); !parent.empty()) {
     std::error_code ec;
     fs::create_directories(parent, ec);
@@ -165,6 +168,7 @@ int cmd_reproduce(const std::string& name, bool list, bool full, std::string siz
   if (full && !size.empty() && size != "full") throw input_error("reproduce: --full and --size " + size + " contradict");
   options.size = full ? "full" : size.empty() ? "default" : size;
   options.out = out.empty() ? "runs/" + name : out;
+  require_printable(options.out, "--out");
   options.sets = sets;
   options.quiet = !isatty(STDERR_FILENO);
   if (!gnuplot_available()) std::cerr << "gradflow: warning: gnuplot not found, figures skipped\n";
@@ -258,10 +262,10 @@ int main(int argc, char** argv) {
       return 0;
     }
   } catch (const input_error& e) {
-    std::cerr << "gradflow: error: " << e.what() << "\n";
+    std::cerr << "gradflow: error: " << printable(e.what()) << "\n";  // one line, whatever the user's text held
     return 2;
   } catch (const std::exception& e) {
-    std::cerr << "gradflow: internal error: " << e.what() << "\n";
+    std::cerr << "gradflow: internal error: " << printable(e.what()) << "\n";
     return 3;
   }
   return 0;

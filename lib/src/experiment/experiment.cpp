@@ -5,6 +5,7 @@
 #include <set>
 
 #include "gradflow/core/error.hpp"
+#include "gradflow/core/quote.hpp"
 
 namespace gradflow {
 
@@ -166,8 +167,7 @@ MethodSpec parse_method(Config& c, std::size_t i, const IntegrateOptions& defaul
   }
   if ((m.space == Space::error || m.space == Space::exact) && m.kernel != "frozen") fallback += "_" + m.kernel;
   m.name = c.get(p + "name", fallback);
-  if (m.name.empty() || m.name.find_first_of("/\\ ") != std::string::npos)
-    throw input_error(p + "name: must be non-empty without spaces or slashes");
+  require_identifier(m.name, p + "name");
   return m;
 }
 

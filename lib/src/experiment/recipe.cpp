@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "gradflow/core/error.hpp"
+#include "gradflow/core/quote.hpp"
 #include "gradflow/core/resources.hpp"
 #include "gradflow/experiment/config.hpp"
 #include "gradflow/experiment/experiment.hpp"
@@ -378,30 +379,31 @@ void overlay_figure(const std::string& out, const std::vector<VariantRuns>& vs, 
   const std::string col = f.columns[i];
   const bool logy = i < f.logy.size() ? f.logy[i] : col == "loss";
   const std::string stem = col + "_" + f.method;
+  auto q = [&](const std::string& text) { return gnuplot_quote(text, "recipe figure " + stem); };
   std::ofstream gp(fs::path(out) / (stem + ".gp"));
   gp << "set datafile separator ','\nset datafile missing 'nan'\nset encoding utf8\n"
-     << "set terminal pngcairo size 900,560 font 'Sans,11'\nset output '" << stem << ".png'\n"
-     << "set xlabel '" << (f.time_times_x ? "t * x (x = abscissa of the variant)" : "t") << "' noenhanced\nset ylabel '" << col
-     << "' noenhanced\nset key outside right\nset grid\n"
-     << "set title '" << col << " of " << f.method << " per variant' noenhanced\n";
+     << "set terminal pngcairo size 900,560 font 'Sans,11'\nset output " << q(stem + ".png") << "\n"
+     << "set xlabel " << q(f.time_times_x ? "t * x (x = abscissa of the variant)" : "t") << " noenhanced\nset ylabel " << q(col)
+     << " noenhanced\nset key outside right\nset grid\n"
+     << "set title " << q(col + " of " + f.method + " per variant") << " noenhanced\n";
   if (logy) gp << "set logscale y\nset format y '10^{%L}'\n";
   gp << "plot ";
   bool first = true;
-  const std::string y = logy ? "column('" + col + "') > 0 ? column('" + col + "') : NaN" : "column('" + col + "')";
+  const std::string y = logy ? "column(" + q(col) + ") > 0 ? column(" + q(col) + ") : NaN" : "column(" + q(col) + ")";
   for (const auto& v : vs) {
     const fs::path csv = fs::relative(fs::path(v.dir) / (f.method + ".csv"), out);
     if (!fs::exists(fs::path(out) / csv)) continue;
     const std::string t = f.time_times_x && v.variant->has_x ? "(column('t')*" + fmt(v.variant->x) + ")" : "'t'";
-    gp << (first ? "" : ", \\\n     ") << "'" << csv.string() << "' using " << t << ":(" << y
-       << ") with linespoints lw 2 pt 7 ps 0.3 title '" << v.variant->label << "' noenhanced";
+    gp << (first ? "" : ", \\\n     ") << q(csv.string()) << " using " << t << ":(" << y
+       << ") with linespoints lw 2 pt 7 ps 0.3 title " << q(v.variant->label) << " noenhanced";
     first = false;
   }
   if (f.xu_bound && col == "loss" && !first)
     for (const auto& v : vs) {
       const auto& th = v.theory.front();
       if (!th.contains("xu_rate") || !th["xu_rate"].is_number()) continue;
-      gp << ", \\\n     " << fmt(v.runs.front().loss0) << "*" << th["xu_rate"].get<double>() << "**x with lines lw 1 dt 2 title '"
-         << v.variant->label << ": f(eta*,0)^t L(0)' noenhanced";
+      gp << ", \\\n     " << fmt(v.runs.front().loss0) << "*" << th["xu_rate"].get<double>() << "**x with lines lw 1 dt 2 title "
+         << q(v.variant->label + ": f(eta*,0)^t L(0)") << " noenhanced";
     }
   if (!f.reference.empty() && !vs.empty()) {
     const fs::path csv = fs::relative(fs::path(vs.front().dir) / (f.reference + ".csv"), out);
@@ -409,15 +411,15 @@ void overlay_figure(const std::string& out, const std::vector<VariantRuns>& vs, 
     if (std::ifstream in(fs::path(out) / csv); in) std::getline(in, header);
     const bool has_col = ("," + header + ",").find("," + col + ",") != std::string::npos;
     if (has_col && !first)
-      gp << ", \\\n     '" << csv.string() << "' using "
+      gp << ", \\\n     " << q(csv.string()) << " using "
          << (f.time_times_x && vs.front().variant->has_x ? "(column('t')*" + fmt(vs.front().variant->x) + ")" : "'t'")
-         << ":(" << y << ") with lines lw 2 dt 2 lc rgb 'black' title '"
-         << f.reference << "' noenhanced";
+         << ":(" << y << ") with lines lw 2 dt 2 lc rgb 'black' title " << q(f.reference) << " noenhanced";
   }
   gp << "\n";
   gp.close();
   if (first) return;
-  const std::string cmd = "cd '" + out + "' && gnuplot '" + stem + ".gp' > '" + stem + ".gnuplot.log' 2>&1";
+  const std::string cmd = "cd " + shell_quote(out, "--out") + " && gnuplot " + shell_quote(stem + ".gp", "recipe figure") +
+                          " > " + shell_quote(stem + ".gnuplot.log", "recipe figure") + " 2>&1";
   if (std::system(cmd.c_str()) == 0) fs::remove(fs::path(out) / (stem + ".gnuplot.log"));
 }
 
@@ -484,6 +486,7 @@ Recipe parse_recipe_in(const std::string& text, const std::string& name, const s
     if (!vt) bad(name, key, "must be a table");
     RecipeVariant v;
     v.label = str(*vt, "label", name, true);
+    require_printable(v.label, "recipe " + name + ": variants.label");
     if (const auto* x = vt->get("x")) {
       if (!x->is_number()) bad(name, key + ".x", "must be a number");
       v.x = *x->value<double>();
@@ -543,7 +546,11 @@ Recipe parse_recipe_in(const std::string& text, const std::string& name, const s
       RecipeFigure f;
       f.method = str(*ft, "method", name, true);
       f.columns = strings(ft->get("columns"), "figures.columns", name);
+      // They name the figure's files and the CSVs it reads.
+      require_identifier(f.method, "recipe " + name + ": figures.method");
+      for (const auto& col : f.columns) require_identifier(col, "recipe " + name + ": figures.columns");
       f.reference = str(*ft, "reference", name);
+      if (!f.reference.empty()) require_identifier(f.reference, "recipe " + name + ": figures.reference");
       if (const auto* tx = ft->get("time_times_x")) f.time_times_x = tx->value<bool>().value_or(false);
       if (const auto* xb = ft->get("xu_bound")) f.xu_bound = xb->value<bool>().value_or(false);
       if (const auto* ly = ft->get_as<toml::array>("logy"))

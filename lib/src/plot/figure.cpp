@@ -15,6 +15,7 @@
 
 #include "gradflow/core/error.hpp"
 #include "gradflow/core/fit.hpp"
+#include "gradflow/core/quote.hpp"
 #include "gradflow/core/resources.hpp"
 #include "gradflow/observe/sink.hpp"
 
@@ -22,13 +23,6 @@ namespace gradflow {
 namespace {
 
 namespace fs = std::filesystem;
-
-/// A gnuplot single-quoted string literal.
-std::string gp_string(const std::string& s) {
-  std::string q = "'";
-  for (char c : s) q += c == '\'' ? std::string("''") : std::string(1, c);
-  return q + "'";
-}
 
 std::string slurp(const fs::path& p) {
   std::ifstream in(p);
@@ -127,7 +121,10 @@ RunData load_run(const std::string& dir) {
       MethodData md;
       md.name = m.at("name").get<std::string>();
       md.kind = get_or<std::string>(m, "kind", "");
+      // A folder may come from anyone: its names reach gnuplot, where a file '<cmd' is a pipe.
+      require_identifier(md.name, report.string() + ": methods.name");
       md.csv = get_or<std::string>(m, "csv", md.name + ".csv");
+      require_identifier(md.csv, report.string() + ": methods.csv");
       md.discrete = is_discrete_kind(md.kind);
       const fs::path csv = fs::path(dir) / md.csv;
       if (!fs::exists(csv)) throw input_error("run folder '" + dir + "' lacks " + md.csv);
@@ -422,14 +419,14 @@ Rendered render_figure(const Figure& f, const std::string& dir) {
   const fs::path tmpl = resource_path("plots/" + f.template_name + ".gp");
   const fs::path errors = fs::absolute(fs::path(f.stem + ".gnuplot.log"));
   std::ostringstream script;
-  script << "cd " << gp_string(fs::absolute(dir).string()) << "\n";
+  script << "cd " << gnuplot_quote(fs::absolute(dir).string(), "output folder") << "\n";
   const std::pair<const char*, const char*> outputs[] = {{"pngcairo", ".png"}, {"svg dynamic", ".svg"}};
   for (const auto& [term, ext] : outputs) {
-    for (const auto& [name, value] : f.variables) script << name << " = " << gp_string(value) << "\n";
+    for (const auto& [name, value] : f.variables) script << name << " = " << gnuplot_quote(value, "figure " + f.stem + ", " + name) << "\n";
     script << "set encoding utf8\n";
     script << "set terminal " << term << " size " << f.width << "," << f.height << " font 'Sans,11'\n";
-    script << "set output " << gp_string(fs::absolute(f.stem + ext).string()) << "\n";
-    script << "load " << gp_string(tmpl.string()) << "\n";
+    script << "set output " << gnuplot_quote(fs::absolute(f.stem + ext).string(), "output folder") << "\n";
+    script << "load " << gnuplot_quote(tmpl.string(), "plot template") << "\n";
     script << "unset multiplot\n";  // in case the template stopped on an error inside one
     script << "unset output\n";
     script << "reset session\n";
@@ -438,7 +435,7 @@ Rendered render_figure(const Figure& f, const std::string& dir) {
   Rendered r{script.str(), ""};
   {
     // gnuplot-iostream runs the command through the shell: its stderr goes to the log.
-    Gnuplot gp("gnuplot 2> " + gp_string(errors.string()) + " || true");  // errors are in the log
+    Gnuplot gp("gnuplot 2> " + shell_quote(errors.string(), "output folder") + " || true");  // errors are in the log
     gp << r.script;
   }  // the destructor waits for gnuplot to finish
   r.errors = slurp(errors);

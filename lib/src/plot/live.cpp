@@ -17,6 +17,7 @@
 #include <utility>
 
 #include "gradflow/core/error.hpp"
+#include "gradflow/core/quote.hpp"
 
 namespace gradflow {
 namespace {
@@ -27,12 +28,7 @@ std::string trim(const std::string& s) {
   return s.substr(a, s.find_last_not_of(" \t\r\n") - a + 1);
 }
 
-/// A gnuplot single-quoted string literal.
-std::string gp_string(const std::string& s) {
-  std::string q = "'";
-  for (char c : s) q += c == '\'' ? std::string("''") : std::string(1, c);
-  return q + "'";
-}
+std::string gp_string(const std::string& s) { return gnuplot_quote(s, "live plot text"); }
 
 /// Ignores SIGPIPE while alive, so that a gnuplot that went away fails a write instead of
 /// killing the run.
@@ -85,7 +81,8 @@ std::vector<std::string> parse_live_columns(const std::string& list) {
   std::string item;
   while (std::getline(ss, item, ',')) {
     item = trim(item);
-    if (item.empty()) throw input_error("live plot columns '" + list + "' hold an empty name");
+    if (item.empty()) throw input_error("--live: '" + printable(list) + "' holds an empty name");
+    require_identifier(item, "--live");
     if (std::find(cols.begin(), cols.end(), item) == cols.end()) cols.push_back(item);
   }
   if (cols.empty()) throw input_error("live plot columns: the list is empty");
@@ -181,7 +178,7 @@ LivePlot::LivePlot(LiveOptions options, LiveMode mode, const LiveEnvironment& en
                      ("gradflow_live_" + std::to_string(::getpid()) + "_" +
                       std::to_string(reinterpret_cast<std::uintptr_t>(this)) + ".log");
     error_log_ = log.string();
-    command = std::string(mode_ == LiveMode::window ? "gnuplot -persist" : "gnuplot") + " 2> " + gp_string(error_log_) + " || true";
+    command = std::string(mode_ == LiveMode::window ? "gnuplot -persist" : "gnuplot") + " 2> " + shell_quote(error_log_, "live plot log") + " || true";
   }
   IgnoreSigpipe guard;
   try {
