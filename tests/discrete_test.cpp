@@ -13,7 +13,7 @@ BOOST_AUTO_TEST_CASE(gd_converges_to_gradient_flow_at_order_one) {
   mo.kind = "two_layer";
   mo.width = 20;
   mo.activation = "tanh";
-  const Problem p = make_problem("sphere", 10, 3, mo, 5);
+  const SmallProblem p = make_problem("sphere", 10, 3, mo, 5);
   const Objective obj = p.objective();
   const double horizon = 2.0;
   std::vector<double> etas, devs;
@@ -53,7 +53,7 @@ BOOST_AUTO_TEST_CASE(gd_past_two_over_lambda_max_is_reported_diverged) {
   ModelOptions mo;
   mo.kind = "linear2";
   mo.width = 3;
-  const Problem p = make_problem("linear", 6, 3, mo);
+  const SmallProblem p = make_problem("linear", 6, 3, mo);
   const Objective obj = p.objective();
   Vec theta = p.inst.theta0;
   std::vector<long> ks;

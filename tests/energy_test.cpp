@@ -102,7 +102,7 @@ BOOST_AUTO_TEST_CASE(pseudo_loss_matches_an_explicitly_formed_kernel) {
   mo.kind = "two_layer";
   mo.width = 7;
   mo.activation = "softplus";
-  const Problem p = make_problem("sphere", 6, 3, mo);
+  const SmallProblem p = make_problem("sphere", 6, 3, mo);
   const Objective obj = p.objective();
   const Mat J = fd_jacobian(*p.inst.model, p.inst.theta0);
   const Vec delta = obj.residual(p.inst.theta0);
@@ -119,7 +119,7 @@ BOOST_AUTO_TEST_CASE(frozen_error_dynamics_equal_the_linearised_models_flows) {
   mo.kind = "two_layer";
   mo.width = 30;
   mo.activation = "tanh";
-  const Problem p = make_problem("sphere", 8, 3, mo, 4);
+  const SmallProblem p = make_problem("sphere", 8, 3, mo, 4);
   const Linearized lin(*p.inst.model, p.inst.theta0);
   const Objective obj(lin, p.data.Y, Reduction::sum);
   Mat H;

@@ -69,7 +69,7 @@ BOOST_AUTO_TEST_CASE(loss_does_not_increase_along_gradient_flow) {
   mo.kind = "two_layer";
   mo.width = 40;
   mo.activation = "tanh";
-  const Problem p = make_problem("sphere", 15, 4, mo);
+  const SmallProblem p = make_problem("sphere", 15, 4, mo);
   const Objective obj = p.objective();
   Vec theta = p.inst.theta0;
   std::vector<double> times;

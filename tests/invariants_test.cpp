@@ -15,7 +15,7 @@ BOOST_AUTO_TEST_CASE(linear2_imbalance_is_conserved_by_gradient_flow) {
     mo.width = 6;
     mo.init.scheme = init;
     mo.init.scale = 0.5;
-    const Problem p = make_problem("linear", 10, 4, mo, 3, 3);
+    const SmallProblem p = make_problem("linear", 10, 4, mo, 3, 3);
     const auto& lin = dynamic_cast<const Linear2&>(*p.inst.model);
     const Objective obj = p.objective();
     const Mat D0 = lin.imbalance(p.inst.theta0);
@@ -39,7 +39,7 @@ BOOST_AUTO_TEST_CASE(one_gd_step_drifts_the_imbalance_by_the_exact_formula) {
   ModelOptions mo;
   mo.kind = "linear2";
   mo.width = 5;
-  const Problem p = make_problem("linear", 8, 4, mo, 9, 3);
+  const SmallProblem p = make_problem("linear", 8, 4, mo, 9, 3);
   const auto& lin = dynamic_cast<const Linear2&>(*p.inst.model);
   const Objective obj = p.objective();
   const double eta = 0.02;
@@ -61,7 +61,7 @@ BOOST_AUTO_TEST_CASE(relu_two_layer_balance_is_conserved_by_gradient_flow) {
   ModelOptions mo;
   mo.kind = "two_layer";
   mo.width = 4;
-  const Problem p = make_problem("sphere", 5, 3, mo, 21);
+  const SmallProblem p = make_problem("sphere", 5, 3, mo, 21);
   const Objective obj = p.objective();
   const Model& m = *p.inst.model;
   IntegrateOptions o;

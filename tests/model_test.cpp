@@ -19,7 +19,7 @@ ModelOptions opts(const std::string& kind, Index width, const std::string& act =
   return o;
 }
 
-void check_model(const Problem& p, double tol) {
+void check_model(const SmallProblem& p, double tol) {
   const Model& m = *p.inst.model;
   const Objective obj = p.objective();
   const Vec& theta = p.inst.theta0;
@@ -73,7 +73,7 @@ BOOST_AUTO_TEST_CASE(scalar_model) {
   DataOptions d;
   d.kind = "scalar";
   d.y = 2.0;
-  Problem p{make_dataset(d, rng), {}};
+  SmallProblem p{make_dataset(d, rng), {}};
   ModelOptions o = opts("scalar", 1);
   o.w1 = 0.3;
   o.w2 = -1.2;
@@ -86,21 +86,21 @@ BOOST_AUTO_TEST_CASE(scalar_model) {
 BOOST_AUTO_TEST_CASE(balanced_init_has_zero_imbalance_and_xu_init_scales_with_sigma) {
   ModelOptions o = opts("linear2", 50);
   o.init.scheme = "balanced";
-  const Problem p = make_problem("linear", 10, 20, o, 5, 20);
+  const SmallProblem p = make_problem("linear", 10, 20, o, 5, 20);
   const auto& lin = dynamic_cast<const Linear2&>(*p.inst.model);
   BOOST_TEST(lin.imbalance(p.inst.theta0).norm() < 1e-12 * lin.W1(p.inst.theta0).squaredNorm());
   // Xu et al.: E[D] = σ·d·I for W1 = sU0, W2 = V0/s with d = k (here 20 and 20).
   o.init.scheme = "imbalance";
   o.imbalance = 5.0;
   o.width = 400;
-  const Problem q = make_problem("linear", 10, 20, o, 5, 20);
+  const SmallProblem q = make_problem("linear", 10, 20, o, 5, 20);
   const auto& lq = dynamic_cast<const Linear2&>(*q.inst.model);
   const double mean_diag = lq.imbalance(q.inst.theta0).diagonal().mean();
   BOOST_TEST(mean_diag == 5.0 * 20, boost::test_tools::tolerance(0.1));
 }
 
 BOOST_AUTO_TEST_CASE(mean_reduction_divides_by_n) {
-  const Problem p = make_problem("sphere", 8, 3, opts("relu2", 6));
+  const SmallProblem p = make_problem("sphere", 8, 3, opts("relu2", 6));
   const Objective sum(*p.inst.model, p.data.Y, Reduction::sum), mean(*p.inst.model, p.data.Y, Reduction::mean);
   BOOST_TEST(mean.value(p.inst.theta0) * 8 == sum.value(p.inst.theta0), boost::test_tools::tolerance(1e-13));
 }

@@ -154,13 +154,13 @@ Shell shell(const std::string& cmd) {
 std::string self_exe() { return fs::read_symlink("/proc/self/exe").string(); }
 
 /// Feeds a small two-method run to a sink: gf (41 rows) then gd (41 rows).
-void feed(Sink& sink, int rows = 41) {
+void feed(Observer& sink, int rows = 41) {
   const std::vector<std::string> cols{"t", "loss", "grad_norm", "siegel"};
   for (const std::string method : {"gf", "gd_eta0.05"}) {
     sink.on_begin(method, cols);
     for (int i = 0; i < rows; ++i) {
       const double t = 0.1 * i;
-      sink.on_row(method, {t, 5 * std::exp(-(method == "gf" ? 1.0 : 0.8) * t), 1.0, i == 3 ? nan_v : 2 * std::exp(-t)});
+      sink.on_sample(method, {t, 5 * std::exp(-(method == "gf" ? 1.0 : 0.8) * t), 1.0, i == 3 ? nan_v : 2 * std::exp(-t)});
     }
     sink.on_end(method, Outcome{});
   }

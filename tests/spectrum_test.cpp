@@ -56,7 +56,7 @@ BOOST_AUTO_TEST_CASE(lanczos_matches_dense_on_an_ntk) {
     mo.width = 300;
     mo.activation = "relu";
     mo.scaling = "ntk";
-    const Problem p = make_problem("sphere", n, 10, mo, 9);
+    const SmallProblem p = make_problem("sphere", n, 10, mo, 9);
     const Model& m = *p.inst.model;
     const Vec& theta = p.inst.theta0;
     Mat H;

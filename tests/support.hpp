@@ -8,13 +8,13 @@
 
 namespace gradflow::test {
 
-struct Problem {
+struct SmallProblem {
   Dataset data;
   ModelInstance inst;
   Objective objective() const { return Objective(*inst.model, data.Y, Reduction::sum); }
 };
 
-inline Problem make_problem(const std::string& data_kind, Index n, Index d, const ModelOptions& mo,
+inline SmallProblem make_problem(const std::string& data_kind, Index n, Index d, const ModelOptions& mo,
                             std::uint64_t seed = 7, Index k = 1) {
   Rng rng(seed);
   DataOptions o;
@@ -22,7 +22,7 @@ inline Problem make_problem(const std::string& data_kind, Index n, Index d, cons
   o.n = n;
   o.d = d;
   o.k = k;
-  Problem p{make_dataset(o, rng), {}};
+  SmallProblem p{make_dataset(o, rng), {}};
   p.inst = make_model(mo, p.data, rng);
   return p;
 }

@@ -22,29 +22,6 @@ using namespace gradflow;
 
 namespace {
 
-/// One status line on a terminal's stderr: method, flow time reached, share done.
-class ProgressSink final : public Sink {
- public:
-  explicit ProgressSink(double t_end) : t_end_(t_end) {}
-  void on_begin(const std::string& method, const std::vector<std::string>&) override {
-    method_ = method;
-    last_ = {};
-  }
-  void on_row(const std::string&, const std::vector<double>& row) override {
-    const auto now = std::chrono::steady_clock::now();
-    if (now - last_ < std::chrono::milliseconds(100)) return;
-    last_ = now;
-    std::fprintf(stderr, "\r  %-18s t = %-10.4g / %g (%3.0f%%)  ", method_.c_str(), row[0], t_end_,
-                 100.0 * row[0] / t_end_);
-  }
-  void on_end(const std::string&, const Outcome&) override { std::fprintf(stderr, "\r%70s\r", ""); }
-
- private:
-  double t_end_;
-  std::string method_;
-  std::chrono::steady_clock::time_point last_;
-};
-
 /// The closing "output:" line: the folder, what it always holds, and the figures written.
 void print_output(const std::string& dir, const std::string& files) {
   std::cout << "output: " << dir << "/ (" << files;
@@ -94,11 +71,11 @@ int cmd_run(const std::string& file, std::string out, const std::vector<std::str
   out = make_out_dir(out, "run.json");
 
   CsvSink csv(out);
-  ProgressSink progress(experiment.run.t_end);
+  ProgressLine progress(experiment.run.t_end);
   const LiveEnvironment env = detect_live_environment(requested != LiveMode::off);
   live_options.title = "gradflow: " + experiment.model.kind + " on " + experiment.data.kind;
   LivePlot live(live_options, resolve_live_mode(requested, env), env);
-  std::vector<Sink*> sinks{&csv};
+  std::vector<Observer*> sinks{&csv};
   if (live.mode() != LiveMode::off) {
     sinks.push_back(&live);
   } else if (isatty(STDERR_FILENO)) {

@@ -6,24 +6,9 @@
 
 #include "gradflow/core/error.hpp"
 #include "gradflow/core/quote.hpp"
+#include "gradflow/registry/keys.hpp"
 
 namespace gradflow {
-
-const std::vector<MethodKind>& method_kinds() {
-  static const std::vector<MethodKind> kinds{
-      {"gf", Space::weights, Family::gf},          {"modified_gf", Space::weights, Family::gf},
-      {"hbf", Space::weights, Family::hbf},
-      {"nag_flow", Space::weights, Family::nag},   {"nag_sc_flow", Space::weights, Family::nag_sc},
-      {"gd", Space::discrete, Family::gf},         {"hb", Space::discrete, Family::hbf},
-      {"nag", Space::discrete, Family::nag},       {"nag_sc", Space::discrete, Family::nag_sc},
-      {"error_gf", Space::error, Family::gf},      {"error_hbf", Space::error, Family::hbf},
-      {"error_nag", Space::error, Family::nag},    {"exact_gf", Space::exact, Family::gf},
-      {"exact_hbf", Space::exact, Family::hbf},    {"exact_nag", Space::exact, Family::nag},
-      // Xu et al. (linear2): GD with the theorem's fixed step η* or the adaptive η*_t.
-      {"gd_xu_fixed", Space::discrete, Family::gf}, {"gd_xu_adaptive", Space::discrete, Family::gf},
-  };
-  return kinds;
-}
 
 const std::string& default_experiment_toml() {
   static const std::string text =
@@ -60,24 +45,9 @@ void parse_data(Config& c, DataOptions& d) {
   d.validate();
 }
 
-void parse_model(Config& c, ModelOptions& m) {
+void parse_model(Config& c, ModelSpec& m) {
   m.kind = c.get("model.kind", m.kind);
-  const bool two_layer = m.kind == "two_layer", linear = m.kind == "linear2";
-  if (m.kind != "scalar" && m.kind != "linear") m.width = c.get("model.width", long{m.width});
-  if (two_layer) {
-    m.activation = c.get("model.activation", m.activation);
-    if (m.activation == "softplus") m.beta = c.get("model.beta", m.beta);
-    m.scaling = c.get("model.scaling", m.scaling);
-    m.outer_scale = c.get("model.outer_scale", m.outer_scale);
-  }
-  if (m.kind == "scalar") {
-    m.w1 = c.get("model.w1", m.w1);
-    m.w2 = c.get("model.w2", m.w2);
-  } else {
-    m.init.scheme = c.get("model.init", m.init.scheme);
-    m.init.scale = c.get("model.init_scale", m.init.scale);
-  }
-  if (linear && m.init.scheme == "imbalance") m.imbalance = c.get("model.imbalance", m.imbalance);
+  read_keys(c, "model.", m.descriptor().keys, m.params);
 }
 
 void parse_run(Config& c, RunOptions& r, IntegrateOptions& integ) {
@@ -104,69 +74,30 @@ MethodSpec parse_method(Config& c, std::size_t i, const IntegrateOptions& defaul
   const std::string p = "methods." + std::to_string(i) + ".";
   MethodSpec m;
   m.kind = c.get(p + "kind", std::string());
-  std::string names;
-  for (const auto& k : method_kinds()) names += (names.empty() ? "" : ", ") + k.name;
-  if (m.kind.empty()) throw input_error(p + "kind: every method needs a kind (" + names + ")");
-  const auto& kinds = method_kinds();
-  const auto it = std::find_if(kinds.begin(), kinds.end(), [&](const MethodKind& k) { return k.name == m.kind; });
-  if (it == kinds.end()) throw input_error(p + "kind: unknown method kind '" + m.kind + "' (expected " + names + ")");
-  m.space = it->space;
-  m.family = it->family;
+  if (m.kind.empty()) throw input_error(p + "kind: every method needs a kind (" + method_kinds().names() + ")");
+  const MethodKind& kind = method_kinds().get(m.kind, p + "kind");
   m.integrate = defaults;
-
-  if (m.kind == "gd_xu_fixed" || m.kind == "gd_xu_adaptive") {
-    // The step is the theorem's; `eta` is only the time unit, t = k·eta (default 1: t counts iterations).
-    m.eta = c.get(p + "eta", 1.0);
-    if (!(m.eta > 0) || !std::isfinite(m.eta)) throw input_error(p + "eta: must be positive");
-  } else if (m.discrete() || m.kind == "modified_gf") {
-    m.eta = c.get(p + "eta", 0.0);
-    if (!(m.eta > 0) || !std::isfinite(m.eta)) throw input_error(p + "eta: a positive step size is required for " + m.kind);
-  }
-  if (!m.discrete() && m.space != Space::exact) {
+  // The step first (the integrator keys below do not apply to discrete methods).
+  const auto eta = std::find_if(kind.keys.begin(), kind.keys.end(), [](const KeySpec& k) { return k.name == "eta"; });
+  if (eta != kind.keys.end()) read_keys(c, p, {*eta}, m.params);
+  if (kind.integrated()) {
     m.integrate.stepper = c.get(p + "stepper", defaults.stepper);
     m.integrate.rtol = c.get(p + "rtol", defaults.rtol);
     m.integrate.atol = c.get(p + "atol", defaults.atol);
     m.integrate.max_steps = c.get(p + "max_steps", defaults.max_steps);
     m.integrate.validate();
-    if (m.space == Space::weights) {
+    if (kind.space == Space::weights) {
       m.switching = c.get(p + "switching", switching);
       if (m.switching != "auto" && m.switching != "off")
-        throw input_error(p + "switching: must be auto or off, got '" + m.switching + "'");
+        throw input_error(p + "switching: must be auto or off, got '" + printable(m.switching) + "'");
     }
   }
-  switch (m.family) {
-    case Family::gf: break;
-    case Family::hbf:
-      m.damping = c.get_number_or_text(p + "damping", m.damping);
-      if (m.kind == "hb") m.beta = c.get_number_or_text(p + "beta", "");
-      break;
-    case Family::nag:
-      m.gamma = c.get(p + "gamma", m.gamma);
-      if (!(m.gamma > 0) || !std::isfinite(m.gamma)) throw input_error(p + "gamma: must be positive");
-      m.alpha = c.get_number_or_text(p + "alpha", "2*gamma/3");
-      if (m.space == Space::weights) {
-        m.t0 = c.get(p + "t0", m.t0);
-        if (!(m.t0 >= 0)) throw input_error(p + "t0: must be non-negative");
-      }
-      break;
-    case Family::nag_sc: m.mu = c.get_number_or_text(p + "mu", m.mu); break;
-  }
-  if (m.space == Space::error || m.space == Space::exact) {
-    m.kernel = c.get(p + "kernel", m.kernel);
-    const bool ok = m.kernel == "frozen" || m.kernel == "infinite" || (m.kernel == "coupled" && m.space == Space::error);
-    if (!ok)
-      throw input_error(p + "kernel: must be frozen, infinite" + std::string(m.space == Space::error ? " or coupled" : "") +
-                        ", got '" + m.kernel + "'");
-  }
-
-  std::string fallback = m.kind;
-  if (m.discrete() || m.kind == "modified_gf") {
-    char buf[48];
-    std::snprintf(buf, sizeof buf, "%s_eta%g", m.kind.c_str(), m.eta);
-    fallback = buf;
-  }
-  if ((m.space == Space::error || m.space == Space::exact) && m.kernel != "frozen") fallback += "_" + m.kernel;
-  m.name = c.get(p + "name", fallback);
+  std::vector<KeySpec> rest;
+  for (const auto& k : kind.keys)
+    if (k.name != "eta") rest.push_back(k);
+  read_keys(c, p, rest, m.params);
+  if (kind.validate) kind.validate(m.params, p);
+  m.name = c.get(p + "name", kind.default_name ? kind.default_name(m.params) : m.kind);
   require_identifier(m.name, p + "name");
   return m;
 }

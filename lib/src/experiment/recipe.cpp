@@ -127,8 +127,8 @@ double level_value(const std::string& text, const nlohmann::json& theory, const 
 
 /// Time step of one recorded unit: t = kη (first order) or k√η (momentum); 1 for flows.
 double time_unit(const MethodSpec& s) {
-  if (!s.discrete()) return 1.0;
-  return s.second_order() ? std::sqrt(s.eta) : s.eta;
+  const MethodKind& kind = s.descriptor();
+  return kind.discrete() ? kind.time_unit(s.eta()) : 1.0;
 }
 
 /// Linear interpolation of (t, v) at time x (NaN outside the recorded range).
@@ -150,8 +150,11 @@ double method_metric(const std::string& metric, const MethodResult& m, const nlo
   };
   const auto& rows = m.table.rows;
   if (name == "fitted_rate") return m.rate;
-  if (name == "final_loss") return rows.empty() ? nan : rows.back()[1];
-  if (name == "initial_loss") return rows.empty() ? nan : rows.front()[1];
+  if (name == "final_loss") return m.final_value("loss");
+  if (name == "initial_loss") {
+    const auto loss = m.table.values("loss");
+    return loss.empty() ? nan : loss.front();
+  }
   if (name == "t_reached") return m.outcome.t;
   if (name == "iterations") return static_cast<double>(m.outcome.counters.steps_accepted);
   if (name == "max" || name == "min" || name == "last" || name == "first" || name == "increases") {
@@ -220,7 +223,7 @@ double method_metric(const std::string& metric, const MethodResult& m, const nlo
     const auto t = m.table.values("t"), loss = m.table.values("loss");
     double best = nan;
     for (std::size_t i = 0; i < t.size(); ++i) {
-      const double k = std::round(t[i] / m.spec.eta);
+      const double k = std::round(t[i] / m.spec.eta());
       const double bound = std::pow(rho, k) * run.loss0;
       if (bound > 0 && std::isfinite(loss[i])) best = std::isnan(best) ? loss[i] / bound : std::max(best, loss[i] / bound);
     }
@@ -640,7 +643,7 @@ ReproduceResult reproduce(const Recipe& r, const ReproduceOptions& o) {
       fs::create_directories(dir);
       fs::remove(fs::path(dir) / "run.json");
       CsvSink csv(dir);
-      std::vector<Sink*> sinks{&csv};
+      std::vector<Observer*> sinks{&csv};
       if (!o.quiet) std::fprintf(stderr, "  %s: variant %s, seed %llu\n", r.name.c_str(), v.label.c_str(),
                                  static_cast<unsigned long long>(e.seed));
       RunResult run = run_experiment(e, sinks);
@@ -781,7 +784,7 @@ ReproduceResult reproduce(const Recipe& r, const ReproduceOptions& o) {
     md << "| " << v.variant->label << " | `" << fs::relative(v.dir, o.out).string() << "/` | " << fmt(vars.at("loss0")) << " | "
        << fmt(vars.at("lambda0")) << " | " << fmt(vars.at("lambda_min_h0")) << " | ";
     for (const auto& m : v.runs.front().methods)
-      md << m.spec.name << ": " << fmt(m.table.rows.empty() ? nan : m.table.rows.back()[1]) << " / " << fmt(m.rate)
+      md << m.spec.name << ": " << fmt(m.final_value("loss")) << " / " << fmt(m.rate)
          << (m.outcome.status == Status::completed ? "" : " (" + to_string(m.outcome.status) + ")") << "<br>";
     md << " |\n";
   }

@@ -12,17 +12,6 @@ namespace gradflow {
 
 namespace odeint = boost::numeric::odeint;
 
-std::string to_string(Status s) {
-  switch (s) {
-    case Status::completed: return "completed";
-    case Status::target_reached: return "target_reached";
-    case Status::diverged: return "diverged";
-    case Status::step_budget: return "step_budget";
-    case Status::failed: return "failed";
-  }
-  return "?";
-}
-
 const std::vector<std::string>& stepper_names() {
   static const std::vector<std::string> names{"dopri5", "cash_karp54", "fehlberg78", "bulirsch_stoer"};
   return names;

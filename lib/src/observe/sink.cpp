@@ -1,6 +1,7 @@
 #include "gradflow/observe/sink.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <sstream>
 
@@ -29,7 +30,7 @@ void CsvSink::on_begin(const std::string& method, const std::vector<std::string>
   out_ << '\n';
 }
 
-void CsvSink::on_row(const std::string&, const std::vector<double>& row) {
+std::optional<Stop> CsvSink::on_sample(const std::string&, const std::vector<double>& row) {
   char buf[32];
   for (std::size_t i = 0; i < row.size(); ++i) {
     std::snprintf(buf, sizeof buf, "%.10g", row[i]);
@@ -37,9 +38,36 @@ void CsvSink::on_row(const std::string&, const std::vector<double>& row) {
   }
   out_ << '\n';
   out_.flush();
+  return std::nullopt;
 }
 
 void CsvSink::on_end(const std::string&, const Outcome&) { out_.close(); }
+
+namespace {
+
+int loss_column(const std::vector<std::string>& columns) {
+  const auto it = std::find(columns.begin(), columns.end(), "loss");
+  return it == columns.end() ? -1 : static_cast<int>(it - columns.begin());
+}
+
+}  // namespace
+
+void DivergenceStop::on_begin(const std::string&, const std::vector<std::string>& columns) { loss_ = loss_column(columns); }
+
+std::optional<Stop> DivergenceStop::on_sample(const std::string&, const std::vector<double>& row) {
+  if (loss_ < 0) return std::nullopt;
+  const double loss = row[static_cast<std::size_t>(loss_)];
+  if (std::isfinite(loss) && loss <= factor_ * std::max(loss0_, 1e-300)) return std::nullopt;
+  return Stop{Status::diverged, "loss " + std::to_string(loss) + " at t = " + std::to_string(row[0]) +
+                                    (std::isfinite(loss) ? " exceeds run.divergence x L(0)" : " is not finite")};
+}
+
+void LossTargetStop::on_begin(const std::string&, const std::vector<std::string>& columns) { loss_ = loss_column(columns); }
+
+std::optional<Stop> LossTargetStop::on_sample(const std::string&, const std::vector<double>& row) {
+  if (loss_ < 0 || !(row[static_cast<std::size_t>(loss_)] < target_)) return std::nullopt;
+  return Stop{Status::target_reached, "loss fell below run.loss_target at t = " + std::to_string(row[0])};
+}
 
 Table read_csv_table(const std::string& path) {
   std::ifstream in(path);

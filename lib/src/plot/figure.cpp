@@ -18,6 +18,8 @@
 #include "gradflow/core/quote.hpp"
 #include "gradflow/core/resources.hpp"
 #include "gradflow/observe/sink.hpp"
+#include "gradflow/registry/method_kind.hpp"
+#include "gradflow/registry/model_kind.hpp"
 
 namespace gradflow {
 namespace {
@@ -57,19 +59,18 @@ std::string word_list(const std::vector<std::string>& items) {
 
 // ------------------------------------------------------------------------- run folder
 
-/// Methods whose run.json kind is an iteration rather than a flow.
+/// Methods whose run.json kind is an iteration rather than a flow (a kind this program does
+/// not know, say from another program's registry, is drawn as a flow).
 bool is_discrete_kind(const std::string& kind) {
-  return kind == "gd" || kind == "hb" || kind == "nag" || kind == "nag_sc" || kind.rfind("gd_xu_", 0) == 0;
+  const MethodKind* k = method_kinds().find(kind);
+  return k && k->discrete();
 }
 
 /// The flow a discrete method discretises ("" for flows and others): the twin shares its
 /// colour, so "GD tracks GF" reads as markers on a line of one colour.
 std::string twin_flow_kind(const std::string& kind) {
-  if (kind == "gd" || kind.rfind("gd_xu_", 0) == 0) return "gf";
-  if (kind == "hb") return "hbf";
-  if (kind == "nag") return "nag_flow";
-  if (kind == "nag_sc") return "nag_sc_flow";
-  return "";
+  const MethodKind* k = method_kinds().find(kind);
+  return k && k->discrete() && !k->twins.empty() ? k->twins.front() : "";
 }
 
 struct MethodData {
@@ -108,11 +109,7 @@ RunData load_run(const std::string& dir) {
     if (j.contains("config") && j["config"].contains("model")) cfg_model = j["config"]["model"];
     std::string model_kind = get_or<std::string>(model, "kind", "model");
     std::string detail;
-    if (cfg_model.contains("activation") && model_kind == "two_layer")
-      detail = cfg_model["activation"].get<std::string>();
-    if (cfg_model.contains("width"))
-      detail += (detail.empty() ? "" : ", ") + std::string(model_kind == "linear2" ? "h=" : "m=") +
-                std::to_string(cfg_model["width"].get<long>());
+    if (const ModelKind* k = model_kinds().find(model_kind); k && k->describe) detail = k->describe(cfg_model);
     run.subject = model_kind + (detail.empty() ? "" : " (" + detail + ")") + " on " +
                   get_or<std::string>(data, "name", "data") + " (n=" + std::to_string(get_or<long>(data, "n", 0)) +
                   ", d=" + std::to_string(get_or<long>(data, "d", 0)) + "), " +
@@ -240,9 +237,12 @@ std::optional<Figure> loss_figure(const RunData& run, const std::string& dir) {
   // Du et al.'s bound for relu2 (λ0 of H∞) when no method brings its own bound column.
   std::string du_l0, du_rate;
   const auto& j = run.json;
-  const bool has_flow = std::any_of(run.methods.begin(), run.methods.end(), [](const MethodData& m) { return m.kind == "gf"; });
-  const bool h_inf = get_or<std::string>(j, "lambda0_source", "") == "H_inf" ||
-                     (j.contains("model") && get_or<std::string>(j["model"], "kind", "") == "relu2");
+  const bool has_flow = std::any_of(run.methods.begin(), run.methods.end(), [](const MethodData& m) {
+    const MethodKind* k = method_kinds().find(m.kind);
+    return k && k->gradient_flow;
+  });
+  const ModelKind* model_kind = j.contains("model") ? model_kinds().find(get_or<std::string>(j["model"], "kind", "")) : nullptr;
+  const bool h_inf = get_or<std::string>(j, "lambda0_source", "") == "H_inf" || (model_kind && model_kind->infinite_kernel);
   const double lambda0 = get_or<double>(j, "lambda0", std::numeric_limits<double>::quiet_NaN());
   const double loss0 = get_or<double>(j, "loss0", std::numeric_limits<double>::quiet_NaN());
   if (bounds.empty() && has_flow && h_inf && std::isfinite(lambda0) && lambda0 > 0 && std::isfinite(loss0) && loss0 > 0) {

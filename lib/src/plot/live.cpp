@@ -222,14 +222,15 @@ void LivePlot::on_begin(const std::string& method, const std::vector<std::string
   current_ = static_cast<int>(it - series_.begin());
 }
 
-void LivePlot::on_row(const std::string&, const std::vector<double>& row) {
-  if (mode_ == LiveMode::off || current_ < 0) return;
+std::optional<Stop> LivePlot::on_sample(const std::string&, const std::vector<double>& row) {
+  if (mode_ == LiveMode::off || current_ < 0) return std::nullopt;
   Series& s = series_[static_cast<std::size_t>(current_)];
   std::vector<double> kept(s.index.size(), std::nan(""));
   for (std::size_t k = 0; k < s.index.size(); ++k)
     if (s.index[k] >= 0 && static_cast<std::size_t>(s.index[k]) < row.size()) kept[k] = row[static_cast<std::size_t>(s.index[k])];
   s.rows.push_back(std::move(kept));
   if (seconds_since(last_draw_) >= interval_) draw();
+  return std::nullopt;
 }
 
 void LivePlot::on_end(const std::string&, const Outcome&) {

@@ -4,7 +4,7 @@
 #include <vector>
 
 #include "gradflow/core/types.hpp"
-#include "gradflow/integrate/outcome.hpp"
+#include "gradflow/core/outcome.hpp"
 #include "gradflow/loss/objective.hpp"
 
 namespace gradflow {

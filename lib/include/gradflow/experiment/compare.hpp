@@ -1,9 +1,9 @@
 #pragma once
 // `gradflow compare`: discrete methods against their flows over a grid of step sizes
-// (MATH.md §6). For each discrete method of the experiment (gd, hb, nag, nag_sc) and each η,
-// the iterates θ_k are compared with the flow twin at t = kη (GD) or k√η (momentum methods),
-// integrated once, tightly, with samples at every discrete time of the grid. GD is also
-// compared with the modified flow θ̇ = −∇(L + (η/4)‖∇L‖²), which it tracks to O(η²).
+// (MATH.md §6). For each discrete kind of the experiment and each η, the iterates θ_k are
+// compared with each flow twin its kind declares, at t = k·time_unit(η), the flow integrated
+// once, tightly, with samples at every discrete time of the grid. GD's twins are gf and the
+// modified flow θ̇ = −∇(L + (η/4)‖∇L‖²), which it tracks to O(η²).
 #include <map>
 #include <string>
 #include <vector>
@@ -43,6 +43,7 @@ struct CompareResult {
   /// over the rows that stayed in the basin.
   std::map<std::string, std::pair<double, double>> slopes;
   double hessian_lambda_max = 0.0;  ///< λ_max(∇²L(θ0))
+  std::vector<std::string> skipped; ///< discrete methods not compared, with why
   double horizon = 0.0;
   double wall_seconds = 0.0;
 };

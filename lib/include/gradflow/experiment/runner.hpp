@@ -1,5 +1,7 @@
 #pragma once
-// Runs every method of an experiment on one data set and one θ0, feeding rows to sinks.
+// Runs every method of an experiment on one problem (experiment/problem.hpp), feeding each
+// sample's row to the observers. Every method is prepared (its numbers resolved and checked)
+// before the first one runs.
 #include <map>
 #include <optional>
 #include <vector>
@@ -18,6 +20,9 @@ struct MethodResult {
   std::map<std::string, double> resolved;
   /// Event statistics of the switching integrator (ReLU flows), recorded in run.json.
   std::map<std::string, double> switching;
+
+  /// The last value of a column (NaN when the method wrote no row).
+  double final_value(const std::string& column) const;
 };
 
 struct RunResult {
@@ -26,12 +31,12 @@ struct RunResult {
   double loss0 = 0.0;
   double lambda_min_h0 = 0.0;            ///< λ_min(H(θ0)), NaN when H is too large to form
   double lambda0 = 0.0;                  ///< λ0 of the theory (see lambda0_source)
-  std::string lambda0_source;            ///< "H_inf" (relu2) or "H(theta0)"
+  std::string lambda0_source;            ///< "H_inf" or "H(theta0)"
   std::vector<MethodResult> methods;
   double wall_seconds = 0.0;
 };
 
-RunResult run_experiment(const Experiment& experiment, const std::vector<Sink*>& sinks);
+RunResult run_experiment(const Experiment& experiment, const std::vector<Observer*>& observers);
 
 /// −slope of a least-squares fit of log(loss) against t over the second half of the
 /// samples (the asymptotic regime); NaN when fewer than three positive finite losses remain.

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "gradflow/flow/system.hpp"
-#include "gradflow/integrate/outcome.hpp"
+#include "gradflow/core/outcome.hpp"
 
 namespace gradflow {
 

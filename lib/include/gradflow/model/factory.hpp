@@ -1,34 +1,29 @@
 #pragma once
-// Builds a model bound to a data set, and its seeded initial parameters θ0.
-#include <memory>
+// A typed shorthand for the built-in two-layer and linear kinds, for code that builds a
+// model without an experiment file (tests, benchmarks). Experiments go through the model
+// registry (registry/model_kind.hpp); a new kind needs nothing here.
 #include <string>
 
-#include "gradflow/data/dataset.hpp"
 #include "gradflow/model/init.hpp"
-#include "gradflow/model/model.hpp"
+#include "gradflow/registry/model_kind.hpp"
 
 namespace gradflow {
 
-/// Field names match the `[model]` keys of an experiment.
+/// Field names match the `[model]` keys of the built-in kinds.
 struct ModelOptions {
-  std::string kind = "relu2";        ///< relu2 | two_layer | linear2 | scalar
-  Index width = 1000;                ///< hidden width m (two-layer) or h (linear2)
-  std::string activation = "relu";   ///< two_layer: relu | tanh | softplus
-  double beta = 1.0;                 ///< softplus sharpness
-  std::string scaling = "ntk";       ///< two_layer: ntk (1/√m) | mean_field (1/m) | none
-  InitOptions init;                  ///< hidden-layer initialiser (linear2 also: balanced | imbalance)
-  double outer_scale = 1.0;          ///< two_layer: a_k ~ N(0, outer_scale²)
-  double imbalance = 1.0;            ///< linear2 with init = imbalance: Xu et al.'s σ
-  double w1 = 0.5, w2 = 0.5;         ///< scalar: the initial point
-
-  /// Throws input_error naming the first bad field; `data` gives the sizes to check against.
-  void validate(const Dataset& data) const;
+  std::string kind = "relu2";        ///< a registered model kind
+  Index width = 1000;
+  std::string activation = "relu";
+  double beta = 1.0;
+  std::string scaling = "ntk";
+  InitOptions init;
+  double outer_scale = 1.0;
+  double imbalance = 1.0;
+  double w1 = 0.5, w2 = 0.5;
 };
 
-struct ModelInstance {
-  std::unique_ptr<Model> model;
-  Vec theta0;
-};
+/// The spec with the fields the kind declares as keys (the others are ignored).
+ModelSpec to_spec(const ModelOptions& options);
 
 ModelInstance make_model(const ModelOptions& options, const Dataset& data, Rng& rng);
 

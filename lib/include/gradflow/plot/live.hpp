@@ -78,7 +78,7 @@ LiveEnvironment detect_live_environment(bool probe_terminals = true);
 /// as gnuplot being available.
 LiveMode resolve_live_mode(LiveMode requested, const LiveEnvironment& env, bool custom_command = false);
 
-class LivePlot final : public Sink {
+class LivePlot final : public Observer {
  public:
   /// `mode` is the resolved mode (see resolve_live_mode); automatic is treated as off.
   LivePlot(LiveOptions options, LiveMode mode, const LiveEnvironment& env);
@@ -87,7 +87,7 @@ class LivePlot final : public Sink {
   LivePlot& operator=(const LivePlot&) = delete;
 
   void on_begin(const std::string& method, const std::vector<std::string>& columns) override;
-  void on_row(const std::string& method, const std::vector<double>& row) override;
+  std::optional<Stop> on_sample(const std::string& method, const std::vector<double>& row) override;
   void on_end(const std::string& method, const Outcome& outcome) override;
 
   /// Closes the pipe and waits for gnuplot to draw what it was sent. Idempotent; the

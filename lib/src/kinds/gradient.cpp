@@ -1,0 +1,137 @@
+// First-order methods: gradient flow, the modified flow of GD, GD, and GD with Xu et al.'s
+// theorem steps (linear models).
+#include <cmath>
+#include <cstdio>
+#include <memory>
+
+#include "gradflow/core/error.hpp"
+#include "gradflow/experiment/problem.hpp"
+#include "gradflow/flow/gradient_flow.hpp"
+#include "gradflow/model/linear.hpp"
+#include "gradflow/model/linear2.hpp"
+#include "gradflow/theory/xu.hpp"
+
+namespace gradflow {
+namespace {
+
+std::string with_eta(const std::string& kind, const Params& p) {
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "%s_eta%g", kind.c_str(), p.number("eta"));
+  return buf;
+}
+
+const KeySpec eta_key{"eta", KeyType::number, 0.0, "step size eta (required)"};
+
+void require_positive_eta(const Params& p, const std::string& prefix, const std::string& kind) {
+  const double eta = p.number("eta");
+  if (!(eta > 0) || !std::isfinite(eta)) throw input_error(prefix + "eta: a positive step size is required for " + kind);
+}
+
+double step_time(double eta) { return eta; }
+
+const Registration<MethodKind> gf{{
+    .name = "gf",
+    .summary = "gradient flow: theta' = -grad L",
+    .space = Space::weights,
+    .gradient_flow = true,
+    .prepare =
+        [](MethodContext&) -> MethodRun {
+          return [](MethodContext& ctx) { ctx.flow_on_weights(gradient_flow(ctx.problem().objective()), true); };
+        },
+}};
+
+const Registration<MethodKind> modified_gf{{
+    .name = "modified_gf",
+    .summary = "theta' = -grad(L + (eta/4)|grad L|^2): the flow GD follows to O(eta^2)",
+    .space = Space::weights,
+    .keys = {eta_key},
+    .default_name = [](const Params& p) { return with_eta("modified_gf", p); },
+    .validate = [](const Params& p, const std::string& prefix) { require_positive_eta(p, prefix, "modified_gf"); },
+    .prepare =
+        [](MethodContext&) -> MethodRun {
+          return [](MethodContext& ctx) {
+            // Not across switching surfaces: its field holds the Hessian, not only the pattern.
+            ctx.flow_on_weights(modified_gradient_flow(ctx.problem().objective(), ctx.spec().eta()), false);
+          };
+        },
+}};
+
+const Registration<MethodKind> gd{{
+    .name = "gd",
+    .summary = "gradient descent theta <- theta - eta grad L, t = k eta",
+    .space = Space::discrete,
+    .twins = {"gf", "modified_gf"},
+    .time_unit = step_time,
+    .stability_limit = [](const MethodContext&, double, double lmax) { return 2.0 / lmax; },
+    .keys = {eta_key},
+    .default_name = [](const Params& p) { return with_eta("gd", p); },
+    .validate = [](const Params& p, const std::string& prefix) { require_positive_eta(p, prefix, "gd"); },
+    .prepare =
+        [](MethodContext&) -> MethodRun {
+          return [](MethodContext& ctx) {
+            const double eta = ctx.spec().eta();
+            ctx.iterate_on_weights(gradient_descent(ctx.problem().objective(), eta), eta, false);
+          };
+        },
+}};
+
+/// Xu et al.'s GD: the fixed step η* = argmin_{η ≤ η_max} f(η, 0), or the adaptive
+/// η*_t = argmin_{η ≤ η_max} f(η, t) recomputed from L(t) at every iteration.
+MethodRun prepare_xu(MethodContext& ctx, bool adaptive) {
+  const Problem& problem = ctx.problem();
+  const Objective* objective = &problem.objective();
+  const bool sum = problem.experiment().reduction == Reduction::sum;
+  if (const auto* one = dynamic_cast<const Linear*>(&problem.model()); one && sum) {
+    // Non-over-parameterised (Xu et al. eq. 21): ρ(η) = 1 − 2ημ + Kμη² is least at η = 1/K,
+    // K = σ²_max(X), μ = σ²_min(X); the bound does not change with t, so both kinds use it.
+    const Eigen::SelfAdjointEigenSolver<Mat> es(one->inputs().transpose() * one->inputs(), Eigen::EigenvaluesOnly);
+    const double K = es.eigenvalues().maxCoeff(), mu = es.eigenvalues().minCoeff();
+    ctx.resolved["eta_star"] = 1.0 / K;
+    ctx.resolved["rate"] = 1.0 - mu / K;
+    return [objective, eta = 1.0 / K](MethodContext& c) {
+      c.iterate_on_weights([objective, eta, g = Vec()](long, Vec& theta) mutable {
+        objective->value_gradient(theta, g);
+        theta -= eta * g;
+      }, c.spec().eta(), false);
+    };
+  }
+  const auto* lin = dynamic_cast<const Linear2*>(&problem.model());
+  if (!lin || lin->kind() != "linear2" || !sum)
+    throw input_error(ctx.key("kind") + ": " + ctx.spec().kind + " needs model.kind = linear2 (or linear) and the sum loss");
+  auto xu = std::make_shared<XuRate>(lin->inputs(), problem.data().Y, lin->W1(problem.theta0()), lin->W2(problem.theta0()));
+  ctx.resolved["eta_star"] = xu->eta_star();
+  ctx.resolved["eta_max"] = xu->eta_max();
+  ctx.resolved["rate"] = xu->rate();
+  return [objective, xu, adaptive](MethodContext& c) {
+    c.iterate_on_weights([objective, xu, adaptive, g = Vec()](long, Vec& theta) mutable {
+      const double loss = objective->value_gradient(theta, g);
+      theta -= (adaptive ? xu->adaptive_step(loss) : xu->eta_star()) * g;
+    }, c.spec().eta(), false);
+  };
+}
+
+MethodKind xu_kind(const std::string& name, const std::string& summary, bool adaptive) {
+  return {
+      .name = name,
+      .summary = summary,
+      .space = Space::discrete,
+      .twins = {"gf"},
+      .time_unit = step_time,
+      .step_from_theory = true,
+      .keys = {{"eta", KeyType::number, 1.0, "the time unit only, t = k eta (the step is the theorem's)"}},
+      .default_name = [name](const Params& p) { return with_eta(name, p); },
+      .validate =
+          [](const Params& p, const std::string& prefix) {
+            if (!(p.number("eta") > 0) || !std::isfinite(p.number("eta"))) throw input_error(prefix + "eta: must be positive");
+          },
+      .prepare = [adaptive](MethodContext& ctx) { return prepare_xu(ctx, adaptive); },
+  };
+}
+
+const Registration<MethodKind> gd_xu_fixed{
+    xu_kind("gd_xu_fixed", "linear2 (or linear): GD with Xu et al.'s fixed step eta*", false)};
+const Registration<MethodKind> gd_xu_adaptive{
+    xu_kind("gd_xu_adaptive", "linear2: GD with Xu et al.'s adaptive step eta*_t", true)};
+
+}  // namespace
+}  // namespace gradflow
