@@ -66,7 +66,7 @@ set = []
 [[variants]]
 label = "large"
 x = 0.4
-set = ["methods.0.eta=0.4"]
+set = ["methods.1.eta=0.4"]
 )";
 
 void expect_input_error(const std::string& text, const std::string& names) {

@@ -3,6 +3,7 @@
 //   gradflow compare FILE.toml [--eta 0.2,0.1,...] [--horizon T] [--out DIR] [--set key=value]...
 //   gradflow plot DIR
 //   gradflow theory FILE.toml [--set key=value]... [--out FILE.json]
+//   gradflow keys [KIND] [--markdown]
 //   gradflow reproduce --list | NAME [--full | --size tiny|default|full] [--out DIR] [--set key=value]...
 #include <CLI/CLI.hpp>
 #include <chrono>
@@ -172,7 +173,7 @@ int main(int argc, char** argv) {
   bool print_default = false;
   run->add_option("file", file, "experiment file (TOML)");
   run->add_option("--out", out, "output folder (default runs/run-<date>-<time>)");
-  run->add_option("--set", sets, "override a key, e.g. --set model.width=200 --set methods.1.eta=0.1");
+  run->add_option("--set", sets, "override a key, e.g. --set model.width=200 --set methods.4.eta=0.1 (methods count from 1)");
   run->add_flag("--print-default", print_default, "print the embedded default experiment and exit");
   LiveFlags live;
   run->add_option("--live", live.columns, "columns drawn live against t, e.g. loss,siegel (default loss)");
@@ -202,6 +203,12 @@ int main(int argc, char** argv) {
   theory->add_option("--set", theory_sets, "override a key of the experiment");
   theory->add_option("--out", theory_out, "JSON file written (default theory.json)");
 
+  auto* keys = app.add_subcommand("keys", "every key of every model and method kind, from the registries");
+  std::string keys_kind;
+  bool keys_markdown_flag = false;
+  keys->add_option("kind", keys_kind, "only this kind (a model or method kind)");
+  keys->add_flag("--markdown", keys_markdown_flag, "the tables of docs/experiment.md");
+
   auto* reproduce_cmd = app.add_subcommand("reproduce", "reproduce a seed paper's result from a shipped recipe");
   std::string recipe_name, reproduce_out;
   std::vector<std::string> reproduce_sets;
@@ -228,6 +235,10 @@ int main(int argc, char** argv) {
     if (*run) return cmd_run(file, out, sets, print_default, live);
     if (*compare) return cmd_compare(compare_file, compare_out, compare_sets, etas, horizon);
     if (*theory) return cmd_theory(theory_file, theory_sets, theory_out);
+    if (*keys) {
+      std::cout << (keys_markdown_flag ? keys_markdown() : keys_text(keys_kind));
+      return 0;
+    }
     if (*reproduce_cmd) return cmd_reproduce(recipe_name, list, full, size, reproduce_out, reproduce_sets);
     if (*plot) {
       const std::string errors = render_run_figures(plot_dir);

@@ -30,6 +30,7 @@
 #include "gradflow/plot/figure.hpp"
 #include "gradflow/plot/live.hpp"
 #include "gradflow/registry/keys.hpp"
+#include "gradflow/registry/keys_doc.hpp"
 #include "gradflow/registry/method_kind.hpp"
 #include "gradflow/registry/model_kind.hpp"
 #include "gradflow/registry/registry.hpp"

@@ -6,6 +6,7 @@
 #include <toml++/toml.h>
 
 #include "gradflow/core/error.hpp"
+#include "gradflow/core/quote.hpp"
 
 namespace gradflow {
 
@@ -25,6 +26,12 @@ struct Config::Impl {
   static bool is_index(const std::string& s) {
     return !s.empty() && s.find_first_not_of("0123456789") == std::string::npos;
   }
+  /// The 0-based position of a 1-based index part ("methods.2" is the second); npos when it
+  /// is 0 or too long to be any position.
+  static std::size_t position(const std::string& s) {
+    if (s.size() > 9 || s == "0" || s.find_first_not_of("0123456789") != std::string::npos) return std::string::npos;
+    return std::stoul(s) - 1;
+  }
 
   const toml::node* find(const std::string& key) const {
     const toml::node* node = &input;
@@ -32,7 +39,7 @@ struct Config::Impl {
       if (const auto* t = node->as_table()) {
         node = t->get(part);
       } else if (const auto* a = node->as_array(); a && is_index(part)) {
-        node = a->get(std::stoul(part));
+        node = position(part) == std::string::npos ? nullptr : a->get(position(part));
       } else {
         return nullptr;
       }
@@ -44,7 +51,8 @@ struct Config::Impl {
   void record(const std::string& key, const nlohmann::json& value) {
     used.insert(key);
     std::string pointer;
-    for (const auto& part : split(key)) pointer += "/" + part;
+    for (const auto& part : split(key))
+      pointer += "/" + (is_index(part) && position(part) != std::string::npos ? std::to_string(position(part)) : part);
     resolved[nlohmann::json::json_pointer(pointer)] = value;
   }
 
@@ -58,7 +66,7 @@ struct Config::Impl {
     if (const auto* t = node.as_table()) {
       for (const auto& [k, v] : *t) collect_unused(v, prefix.empty() ? std::string(k.str()) : prefix + "." + std::string(k.str()), out);
     } else if (const auto* a = node.as_array(); a && !a->empty() && a->front().is_table()) {
-      for (std::size_t i = 0; i < a->size(); ++i) collect_unused(*a->get(i), prefix + "." + std::to_string(i), out);
+      for (std::size_t i = 0; i < a->size(); ++i) collect_unused(*a->get(i), prefix + "." + std::to_string(i + 1), out);
     } else if (!used.count(prefix)) {
       out.push_back(prefix);
     }
@@ -109,8 +117,11 @@ void Config::set(const std::string& assignment) {
       if (!t->contains(parts[i])) t->insert(parts[i], toml::table{});
       node = t->get(parts[i]);
     } else if (auto* a = node->as_array(); a && Impl::is_index(parts[i])) {
-      node = a->get(std::stoul(parts[i]));
-      if (!node) throw input_error("--set " + key + ": index " + parts[i] + " is out of range");
+      const std::size_t at = Impl::position(parts[i]);
+      if (at == std::string::npos || at >= a->size())
+        throw input_error("--set " + printable(key) + ": there is no entry " + parts[i] + " (entries count from 1, and there are " +
+                          std::to_string(a->size()) + ")");
+      node = a->get(at);
     } else {
       throw input_error("--set " + key + ": '" + parts[i] + "' is not a table");
     }

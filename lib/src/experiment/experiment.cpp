@@ -71,7 +71,7 @@ void parse_run(Config& c, RunOptions& r, IntegrateOptions& integ) {
 }
 
 MethodSpec parse_method(Config& c, std::size_t i, const IntegrateOptions& defaults, const std::string& switching) {
-  const std::string p = "methods." + std::to_string(i) + ".";
+  const std::string p = "methods." + std::to_string(i + 1) + ".";  // as users count them
   MethodSpec m;
   m.kind = c.get(p + "kind", std::string());
   if (m.kind.empty()) throw input_error(p + "kind: every method needs a kind (" + method_kinds().names() + ")");
@@ -122,7 +122,7 @@ Experiment parse_experiment(Config& c) {
   for (std::size_t i = 0; i < count; ++i) {
     e.methods.push_back(parse_method(c, i, integ, switching));
     if (!names.insert(e.methods.back().name).second)
-      throw input_error("methods." + std::to_string(i) + ".name: '" + e.methods.back().name +
+      throw input_error("methods." + std::to_string(i + 1) + ".name: '" + e.methods.back().name +
                         "' is used twice (give each method a distinct name)");
   }
   c.check_all_used();

@@ -20,7 +20,11 @@ std::string with_eta(const std::string& kind, const Params& p) {
   return buf;
 }
 
-const KeySpec eta_key{"eta", KeyType::number, 0.0, "step size eta (required)"};
+const KeySpec eta_key = [] {
+  KeySpec k{"eta", KeyType::number, 0.0, "step size eta"};
+  k.required = true;
+  return k;
+}();
 
 void require_positive_eta(const Params& p, const std::string& prefix, const std::string& kind) {
   const double eta = p.number("eta");

@@ -110,7 +110,11 @@ std::vector<KeySpec> joined(std::vector<KeySpec> a, const std::vector<KeySpec>& 
   return a;
 }
 
-const KeySpec eta_key{"eta", KeyType::number, 0.0, "step size eta (required)"};
+const KeySpec eta_key = [] {
+  KeySpec k{"eta", KeyType::number, 0.0, "step size eta"};
+  k.required = true;
+  return k;
+}();
 
 std::string with_eta(const std::string& kind, const Params& p) {
   char buf[48];

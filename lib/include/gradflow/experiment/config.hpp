@@ -1,8 +1,8 @@
 #pragma once
 // A TOML experiment description read key by key. Every getter records the value it
 // resolved (given or default) so run.json holds the full configuration; keys never read
-// are reported as unknown. Paths are dotted, with array indices as numbers:
-// "run.rtol", "methods.1.eta".
+// are reported as unknown. Paths are dotted, with array entries counted from 1:
+// "run.rtol", "methods.1.eta" (the first method).
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
