@@ -1,9 +1,9 @@
 #include "gradflow/integrate/integrate.hpp"
 
 #include <algorithm>
-#include <boost/numeric/odeint.hpp>
-#include <boost/numeric/odeint/external/eigen/eigen.hpp>
 #include <chrono>
+
+#include "dense_loop.hpp"
 #include <cmath>
 
 #include "gradflow/core/error.hpp"
@@ -72,54 +72,11 @@ struct Loop {
   }
 };
 
-double first_step(const IntegrateOptions& o, double span) {
-  if (o.dt0 > 0) return o.dt0;
-  return std::min(span, 1e-3 * std::max(span, 1.0)) * std::pow(o.rtol / 1e-6, 0.2);
-}
-
-/// dopri5 with dense output: samples are interpolated inside accepted steps.
-template <class Sys>
-void dense_loop(Sys& sys, Vec& x, double t, Loop& loop) {
-  using Dopri = odeint::runge_kutta_dopri5<Vec, double, Vec, double, odeint::vector_space_algebra>;
-  auto stepper = odeint::make_controlled(loop.options.atol, loop.options.rtol, Dopri());
-  const double t_final = loop.times.back();
-  double dt = first_step(loop.options, t_final - t);
-  Vec dxdt(x.size()), x_new(x.size()), dxdt_new(x.size()), x_sample(x.size());
-  sys(x, dxdt, t);
-  while (loop.next < loop.times.size() && loop.times[loop.next] <= t)
-    if (!loop.sample(loop.times[loop.next], x)) return;
-  while (loop.next < loop.times.size()) {
-    if (loop.out_of_budget(t) || loop.underflow(t, dt)) return;
-    dt = std::min(dt, t_final - t);
-    const double t_old = t;
-    if (stepper.try_step(sys, x, dxdt, t, x_new, dxdt_new, dt) == odeint::fail) {
-      ++loop.outcome.counters.steps_rejected;
-      continue;
-    }
-    ++loop.outcome.counters.steps_accepted;
-    if (loop.diverged(t, x_new)) return;
-    while (loop.next < loop.times.size() && loop.times[loop.next] <= t) {
-      const double ts = loop.times[loop.next];
-      if (ts == t) {
-        x_sample = x_new;
-      } else {
-        stepper.stepper().calc_state(ts, x_sample, x, dxdt, t_old, x_new, dxdt_new, t);
-      }
-      if (!loop.sample(ts, x_sample)) {
-        x = x_sample;
-        return;
-      }
-    }
-    x.swap(x_new);
-    dxdt.swap(dxdt_new);
-  }
-}
-
 /// Steppers without dense output step exactly onto each sample time.
 template <class Controlled, class Sys>
 void exact_loop(Controlled stepper, Sys& sys, Vec& x, double t, Loop& loop) {
   const double t_final = loop.times.back();
-  double dt = first_step(loop.options, t_final - t);
+  double dt = detail::first_step(loop.options, t_final - t);
   while (loop.next < loop.times.size() && loop.times[loop.next] <= t)
     if (!loop.sample(loop.times[loop.next], x)) return;
   while (loop.next < loop.times.size()) {
@@ -157,7 +114,8 @@ Outcome integrate(const System& system, Vec& x, double t0, const std::vector<dou
   };
   if (!times.empty()) {
     if (options.stepper == "dopri5") {
-      dense_loop(counted, x, t0, loop);
+      detail::NoEvents none;
+      detail::dense_loop(counted, x, t0, times, options, observe, loop.outcome, none);
     } else if (options.stepper == "cash_karp54") {
       using S = odeint::runge_kutta_cash_karp54<Vec, double, Vec, double, odeint::vector_space_algebra>;
       exact_loop(odeint::make_controlled(options.atol, options.rtol, S()), counted, x, t0, loop);

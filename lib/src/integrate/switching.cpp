@@ -6,8 +6,10 @@
 #include <chrono>
 #include <cmath>
 #include <map>
+#include <optional>
 #include <string>
 
+#include "dense_loop.hpp"
 #include "gradflow/core/error.hpp"
 
 namespace gradflow {
@@ -17,7 +19,7 @@ namespace odeint = boost::numeric::odeint;
 namespace {
 
 using Clock = std::chrono::steady_clock;
-using Dopri = odeint::runge_kutta_dopri5<Vec, double, Vec, double, odeint::vector_space_algebra>;
+using Dopri = detail::Dopri5;
 
 constexpr signed char kInactive = -1, kSliding = 0, kActive = 1;
 
@@ -186,9 +188,18 @@ class Switcher {
   void wrong_side(const Mat& Z, const Vec& wnorm, std::vector<std::pair<Index, Index>>& out);
   void count_sliding();
 
-  // ---- samples -----------------------------------------------------------------------------
-  bool out_of_budget(double t);
-  bool sample(double ts, const Vec& xs);
+  // ---- the event policy of the shared loop (dense_loop.hpp) -------------------------------
+ public:
+  void begin(const Dopri& dopri, const Vec& x, const Vec& dxdt, double);
+  std::optional<double> accepted(double t_old, double t, const Vec& x, const Vec& dxdt, Vec& x_new, const Vec& dxdt_new);
+  void advanced();
+  bool restart(Vec& x, Vec& dxdt, double t, double t_old, Outcome& outcome);
+
+ private:
+  void end_views(const Vec& xe, const Vec& dxe, Mat& Z, Mat& Zd);
+  std::vector<Item> items_;
+  std::vector<std::pair<Index, Index>> forced_;
+  long stalled_ = 0;
 
   const TwoLayer& model_;
   const Mat& X_;
@@ -200,9 +211,6 @@ class Switcher {
   const IntegrateOptions& options_;
   const SwitchingOptions& sw_;
   SwitchingStats& stats_;
-  const SampleObserver* observe_ = nullptr;
-  const std::vector<double>* times_ = nullptr;
-  std::size_t next_ = 0;
   Outcome outcome_;
 
   Vec a_fixed_, xnorm_;
@@ -218,7 +226,7 @@ class Switcher {
   Mat Zg_, Mg_, Zl_;
   Vec fg_, resg_, resl_;
   // the last accepted step: x0 → x1 over [t0, t1], with Z and Ż at both ends
-  Dopri* dopri_ = nullptr;
+  const Dopri* dopri_ = nullptr;
   const Vec *x0_ = nullptr, *dx0_ = nullptr, *x1_ = nullptr, *dx1_ = nullptr;
   double t0_ = 0.0, t1_ = 0.0;
   Mat Z0_, Zd0_, Z1_, Zd1_, H1_, E_;
@@ -657,27 +665,58 @@ bool Switcher::resolve_second(Vec& x, double t, const std::vector<std::pair<Inde
 // ---------------------------------------------------------------------------------------------
 // The loop
 
-bool Switcher::out_of_budget(double t) {
-  const auto& k = outcome_.counters;
-  if (k.steps_accepted + k.steps_rejected < options_.max_steps) return false;
-  outcome_.status = Status::step_budget;
-  outcome_.t = t;
-  outcome_.message = "step budget of " + std::to_string(options_.max_steps) + " steps exhausted at t = " +
-                     std::to_string(t) + " (raise run.max_steps or loosen run.rtol)";
-  return true;
+void Switcher::end_views(const Vec& xe, const Vec& dxe, Mat& Z, Mat& Zd) {
+  Z.noalias() = X_ * W(xe).transpose();
+  ++stats_.forward_evals;
+  if (sw_.check_double_crossings) velocity_Z(xe, dxe, Zd);
 }
 
-bool Switcher::sample(double ts, const Vec& xs) {
-  ++next_;
-  outcome_.t = ts;
-  return (*observe_)(ts, xs);
+void Switcher::begin(const Dopri& dopri, const Vec& x, const Vec& dxdt, double) {
+  dopri_ = &dopri;
+  end_views(x, dxdt, Z0_, Zd0_);
+}
+
+std::optional<double> Switcher::accepted(double t_old, double t, const Vec& x, const Vec& dxdt, Vec& x_new,
+                                         const Vec& dxdt_new) {
+  if (!second_) project_slides(x_new);
+  end_views(x_new, dxdt_new, Z1_, Zd1_);
+  x0_ = &x;
+  dx0_ = &dxdt;
+  x1_ = &x_new;
+  dx1_ = &dxdt_new;
+  t0_ = t_old;
+  t1_ = t;
+  xs_t_ = std::numeric_limits<double>::quiet_NaN();
+  collect(items_);
+  if (items_.empty()) return std::nullopt;
+  ++stats_.events;
+  return locate(items_, forced_);
+}
+
+void Switcher::advanced() {
+  Z0_.swap(Z1_);
+  Zd0_.swap(Zd1_);
+  stalled_ = 0;
+}
+
+bool Switcher::restart(Vec& x, Vec& dxdt, double t, double t_old, Outcome& outcome) {
+  resolve(x, t, forced_);
+  if (!second_) project_slides(x);
+  stalled_ = t > t_old ? 0 : stalled_ + 1;
+  if (stalled_ > 1000) {
+    outcome.status = Status::failed;
+    outcome.t = t;
+    outcome.message = "switching events do not advance at t = " + std::to_string(t);
+    return false;
+  }
+  rhs(x, dxdt, t);
+  end_views(x, dxdt, Z0_, Zd0_);
+  return true;
 }
 
 Outcome Switcher::run(Vec& x, double t, const std::vector<double>& times, const SampleObserver& observe) {
   const auto start = Clock::now();
   stats_ = SwitchingStats{};
-  observe_ = &observe;
-  times_ = &times;
   outcome_.t = t;
   const Index N = second_ ? 2 * P_ : P_;
   if (x.size() != N)
@@ -711,100 +750,8 @@ Outcome Switcher::run(Vec& x, double t, const std::vector<double>& times, const 
       }
     if (!on_surface.empty()) resolve_first(x, t, on_surface);
   }
-
-  auto stepper = odeint::make_controlled(options_.atol, options_.rtol, Dopri());
-  dopri_ = &stepper.stepper();
-  const double t_final = times.back();
-  double dt = options_.dt0 > 0 ? options_.dt0
-                               : std::min(t_final - t, 1e-3 * std::max(t_final - t, 1.0)) *
-                                     std::pow(options_.rtol / 1e-6, 0.2);
-  Vec dxdt(N), x_new(N), dxdt_new(N), xs(N);
   auto sys = [this](const Vec& s, Vec& ds, double tt) { rhs(s, ds, tt); };
-  rhs(x, dxdt, t);
-  auto end_views = [&](const Vec& xe, const Vec& dxe, Mat& Z, Mat& Zd) {
-    Z.noalias() = X_ * W(xe).transpose();
-    ++stats_.forward_evals;
-    if (sw_.check_double_crossings) velocity_Z(xe, dxe, Zd);
-  };
-  end_views(x, dxdt, Z0_, Zd0_);
-  while (next_ < times.size() && times[next_] <= t)
-    if (!sample(times[next_], x)) return finish();
-
-  std::vector<Item> items;
-  std::vector<std::pair<Index, Index>> forced;
-  long stalled = 0;
-  while (next_ < times.size()) {
-    if (out_of_budget(t)) return finish();
-    if (std::abs(dt) <= 1e-14 * std::max(1.0, std::abs(t))) {
-      outcome_.status = Status::failed;
-      outcome_.t = t;
-      outcome_.message = "step size underflow (dt = " + std::to_string(dt) + ") at t = " + std::to_string(t);
-      return finish();
-    }
-    dt = std::min(dt, t_final - t);
-    const double t_old = t;
-    if (stepper.try_step(sys, x, dxdt, t, x_new, dxdt_new, dt) == odeint::fail) {
-      ++outcome_.counters.steps_rejected;
-      continue;
-    }
-    ++outcome_.counters.steps_accepted;
-    if (!x_new.allFinite()) {
-      outcome_.status = Status::diverged;
-      outcome_.t = t;
-      outcome_.message = "state is not finite at t = " + std::to_string(t);
-      return finish();
-    }
-    if (!second_) project_slides(x_new);
-    end_views(x_new, dxdt_new, Z1_, Zd1_);
-    x0_ = &x;
-    dx0_ = &dxdt;
-    x1_ = &x_new;
-    dx1_ = &dxdt_new;
-    t0_ = t_old;
-    t1_ = t;
-    xs_t_ = std::numeric_limits<double>::quiet_NaN();
-    collect(items);
-    double t_cut = t;
-    if (!items.empty()) {
-      t_cut = locate(items, forced);
-      ++stats_.events;
-    }
-    // Samples inside the (possibly cut) step come from its dense output.
-    while (next_ < times.size() && times[next_] <= t_cut) {
-      const double ts = times[next_];
-      if (ts == t) xs = x_new;
-      else if (ts == t_old) xs = x;
-      else dopri_->calc_state(ts, xs, x, dxdt, t_old, x_new, dxdt_new, t);
-      if (!sample(ts, xs)) {
-        x = xs;
-        return finish();
-      }
-    }
-    if (items.empty()) {
-      x.swap(x_new);
-      dxdt.swap(dxdt_new);
-      Z0_.swap(Z1_);
-      Zd0_.swap(Zd1_);
-      stalled = 0;
-      continue;
-    }
-    // Cut the step at the event and restart there with the new pattern.
-    if (t_cut < t) dopri_->calc_state(t_cut, xs, x, dxdt, t_old, x_new, dxdt_new, t);
-    else xs = x_new;
-    x.swap(xs);
-    t = t_cut;
-    resolve(x, t, forced);
-    if (!second_) project_slides(x);
-    stalled = t > t_old ? 0 : stalled + 1;
-    if (stalled > 1000) {
-      outcome_.status = Status::failed;
-      outcome_.t = t;
-      outcome_.message = "switching events do not advance at t = " + std::to_string(t);
-      return finish();
-    }
-    rhs(x, dxdt, t);
-    end_views(x, dxdt, Z0_, Zd0_);
-  }
+  detail::dense_loop(sys, x, t, times, options_, observe, outcome_, *this);
   return finish();
 }
 
