@@ -49,7 +49,11 @@ std::string make_out_dir(std::string out, const char* report) {
   std::error_code ec;
   fs::create_directories(out, ec);
   if (ec) throw input_error("--out: cannot create folder '" + out + "': " + ec.message());
-  fs::remove(fs::path(out) / report);  // a stale report must not vouch for new CSVs
+  // A stale report must not vouch for new CSVs; one we may not remove (another user's, or a
+  // folder by that name) is an input problem, not an internal error.
+  const fs::path stale = fs::path(out) / report;
+  fs::remove(stale, ec);
+  if (ec) throw input_error("--out: cannot remove the stale '" + stale.string() + "': " + ec.message());
   return out;
 }
 
@@ -104,6 +108,7 @@ int cmd_compare(const std::string& file, std::string out, const std::vector<std:
   options.etas = etas;
   options.horizon = horizon;
   if (!(horizon >= 0)) throw input_error("--horizon: must be non-negative");
+  if (horizon > 1e9) throw input_error("--horizon: at most 1e9 (sample times and iteration counts must stay exact)");
   out = make_out_dir(out, "compare.json");
   const CompareResult result = run_compare(experiment, options);
   write_compare(out, experiment, options, result);

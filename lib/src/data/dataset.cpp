@@ -18,27 +18,47 @@ namespace {
   throw input_error("data." + key + ": " + why);
 }
 
-Mat unit_rows(Mat X) {
+/// Where each row of a loaded set comes from ("file:line"), for messages; empty for synthetic sets.
+using Origins = std::vector<std::string>;
+
+std::string row_name(const Origins& origins, Index i) {
+  return origins.empty() ? "row " + std::to_string(i + 1) : origins[static_cast<std::size_t>(i)];
+}
+
+Mat unit_rows(Mat X, const Origins& origins = {}) {
   for (Index i = 0; i < X.rows(); ++i) {
-    const double norm = X.row(i).norm();
-    if (norm > 0) X.row(i) /= norm;
+    // The plain norm where it is finite (bitwise as before: no copy of the strided row), else scaled.
+    double norm = X.row(i).norm();
+    if (!std::isfinite(norm)) norm = X.row(i).stableNorm();
+    // A zero row stays at the origin, where the ReLU switching surfaces all meet.
+    if (!(norm > 0)) bad("normalize", row_name(origins, i) + " is a zero row, and a zero row cannot be put on the unit sphere (\"unit\")");
+    X.row(i) /= norm;
   }
   return X;
 }
 
-Mat standardize_columns(Mat A) {
+/// Zero mean, unit variance columns; `what` names the matrix in messages, `strict` refuses
+/// constant columns (which would become 0) instead of leaving them centred.
+Mat standardize_columns(Mat A, const std::string& key, const std::string& what, bool strict) {
+  if (A.rows() < 2) bad(key, "standardising " + what + " needs at least 2 rows, the set has " + std::to_string(A.rows()));
   for (Index j = 0; j < A.cols(); ++j) {
     const double mean = A.col(j).mean();
     A.col(j).array() -= mean;
-    const double sd = std::sqrt(A.col(j).squaredNorm() / std::max<Index>(1, A.rows()));
-    if (sd > 0) A.col(j) /= sd;
+    double sd = std::sqrt(A.col(j).squaredNorm() / static_cast<double>(A.rows()));  // as before, bit for bit
+    if (!std::isfinite(sd)) sd = A.col(j).stableNorm() / std::sqrt(static_cast<double>(A.rows()));
+    if (sd > 0) {
+      A.col(j) /= sd;
+    } else if (strict) {
+      bad(key, "column " + std::to_string(j + 1) + " of the " + what +
+                   " is constant, so standardising it (\"standard\") leaves only zeros; drop it or use \"unit\" or \"none\"");
+    }
   }
   return A;
 }
 
-Mat normalize_inputs(Mat X, const std::string& how) {
-  if (how == "standard") return standardize_columns(std::move(X));
-  if (how == "unit") return unit_rows(std::move(X));
+Mat normalize_inputs(Mat X, const std::string& how, const Origins& origins) {
+  if (how == "standard") return standardize_columns(std::move(X), "normalize", "inputs", true);
+  if (how == "unit") return unit_rows(std::move(X), origins);
   return X;  // "none"
 }
 
@@ -46,8 +66,9 @@ double activate(const std::string& name, double z) {
   return name == "tanh" ? std::tanh(z) : std::max(z, 0.0);
 }
 
-/// Keeps a seeded random subset of n rows (all rows when n is 0 or the whole set).
-void take_subset(Mat& X, Mat& Y, Index n, Rng& rng) {
+/// Keeps a seeded random subset of n rows (all rows when n is 0 or the whole set), with the
+/// origins of the rows kept.
+void take_subset(Mat& X, Mat& Y, Origins& origins, Index n, Rng& rng) {
   if (n == 0 || n == X.rows()) return;
   if (n > X.rows())
     bad("n", "asks for " + std::to_string(n) + " samples but the set has " + std::to_string(X.rows()));
@@ -56,19 +77,30 @@ void take_subset(Mat& X, Mat& Y, Index n, Rng& rng) {
   for (std::size_t i = order.size() - 1; i > 0; --i)  // Fisher-Yates with our own RNG
     std::swap(order[i], order[rng.bits() % (i + 1)]);
   Mat Xs(n, X.cols()), Ys(n, Y.cols());
+  Origins kept;
   for (Index i = 0; i < n; ++i) {
-    Xs.row(i) = X.row(order[static_cast<std::size_t>(i)]);
-    Ys.row(i) = Y.row(order[static_cast<std::size_t>(i)]);
+    const std::size_t from = static_cast<std::size_t>(order[static_cast<std::size_t>(i)]);
+    Xs.row(i) = X.row(static_cast<Index>(from));
+    Ys.row(i) = Y.row(static_cast<Index>(from));
+    if (!origins.empty()) kept.push_back(origins[from]);
   }
   X = std::move(Xs);
   Y = std::move(Ys);
+  origins = std::move(kept);
+}
+
+Origins origins_of(const std::string& path, const std::vector<std::size_t>& lines) {
+  Origins o;
+  for (const auto line : lines) o.push_back(path + ":" + std::to_string(line));
+  return o;
 }
 
 Dataset finish_loaded(Mat X, Mat Y, const DataOptions& o, Rng& rng, std::string name,
-                      std::string provenance) {
-  take_subset(X, Y, o.n, rng);
-  Dataset ds{normalize_inputs(std::move(X), o.normalize),
-             o.standardize_targets ? standardize_columns(std::move(Y)) : std::move(Y),
+                      std::string provenance, Origins origins) {
+  take_subset(X, Y, origins, o.n, rng);
+  Dataset ds{normalize_inputs(std::move(X), o.normalize, origins),
+             o.standardize_targets ? standardize_columns(std::move(Y), "standardize_targets", "targets", false)
+                                   : std::move(Y),
              std::move(name), std::move(provenance)};
   return ds;
 }
@@ -111,39 +143,58 @@ void DataOptions::validate() const {
   if (!std::isfinite(y)) bad("y", "must be finite");
 }
 
-Mat read_table(const std::string& path, bool header) {
+Mat read_table(const std::string& path, bool header, std::vector<std::size_t>* lines) {
   namespace fs = std::filesystem;
   if (!fs::exists(path)) throw input_error("data file '" + path + "' does not exist");
   std::istringstream in(read_all(path));
   std::vector<std::vector<double>> rows;
+  std::vector<std::size_t> numbers;
   std::string line;
   std::size_t lineno = 0;
+  // Beyond this a square overflows, and with it every norm and loss of the data.
+  const double largest = 1e150;
   while (std::getline(in, line)) {
     ++lineno;
     if (header && lineno == 1) continue;
-    std::replace(line.begin(), line.end(), ',', ' ');
-    std::replace(line.begin(), line.end(), '\t', ' ');
-    std::istringstream fields(line);
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    const std::string where = path + ":" + std::to_string(lineno) + ": column ";
+    // Commas and tabs delimit cells, so an empty cell between them is an error rather than a
+    // shift of the columns after it; spaces only separate (any number of them).
+    const bool delimited = line.find_first_of(",\t") != std::string::npos;
     std::vector<double> row;
-    std::string field;
-    while (fields >> field) {
-      char* end = nullptr;
-      const double v = std::strtod(field.c_str(), &end);
-      if (end == field.c_str() || *end != '\0' || !std::isfinite(v))
-        throw input_error(path + ":" + std::to_string(lineno) + ": column " +
-                          std::to_string(row.size() + 1) + " is not a finite number ('" + field + "')");
-      row.push_back(v);
+    std::size_t begin = 0;
+    while (begin <= line.size()) {
+      const std::size_t end = delimited ? std::min(line.find_first_of(",\t", begin), line.size()) : line.size();
+      std::istringstream fields(line.substr(begin, end - begin));
+      std::string field;
+      bool any = false;
+      while (fields >> field) {
+        any = true;
+        char* stop = nullptr;
+        const double v = std::strtod(field.c_str(), &stop);
+        if (stop == field.c_str() || *stop != '\0' || !std::isfinite(v))
+          throw input_error(where + std::to_string(row.size() + 1) + " is not a finite number ('" + field + "')");
+        if (std::abs(v) > largest)
+          throw input_error(where + std::to_string(row.size() + 1) + " holds " + field +
+                            ", too large: its square overflows (rescale the column below 1e150)");
+        row.push_back(v);
+      }
+      if (delimited && !any && line.find_first_not_of(" ,\t") != std::string::npos)
+        throw input_error(where + std::to_string(row.size() + 1) + " is empty");
+      begin = end + 1;
     }
     if (row.empty()) continue;
     if (!rows.empty() && row.size() != rows.front().size())
       throw input_error(path + ":" + std::to_string(lineno) + ": has " + std::to_string(row.size()) +
                         " columns, expected " + std::to_string(rows.front().size()));
     rows.push_back(std::move(row));
+    numbers.push_back(lineno);
   }
   if (rows.empty()) throw input_error("data file '" + path + "' holds no rows");
   Mat A(static_cast<Index>(rows.size()), static_cast<Index>(rows.front().size()));
   for (Index i = 0; i < A.rows(); ++i)
     for (Index j = 0; j < A.cols(); ++j) A(i, j) = rows[static_cast<std::size_t>(i)][static_cast<std::size_t>(j)];
+  if (lines) *lines = std::move(numbers);
   return A;
 }
 
@@ -179,15 +230,19 @@ Dataset make_dataset(const DataOptions& o, Rng& rng) {
     return {Mat::Ones(1, 1), Mat::Constant(1, 1, o.y), "scalar", "the scalar problem 1/2 (y - w1 w2)^2"};
   }
   if (o.kind == "csv") {
-    const Mat A = read_table(o.path, o.header);
+    std::vector<std::size_t> lines;
+    const Mat A = read_table(o.path, o.header, &lines);
     if (A.cols() <= o.target_columns)
       bad("target_columns", std::to_string(o.target_columns) + " target columns leave no inputs in '" +
                                 o.path + "' (" + std::to_string(A.cols()) + " columns)");
     const Index d = A.cols() - o.target_columns;
-    return finish_loaded(A.leftCols(d), A.rightCols(o.target_columns), o, rng, "csv:" + o.path, o.path);
+    return finish_loaded(A.leftCols(d), A.rightCols(o.target_columns), o, rng, "csv:" + o.path, o.path,
+                         origins_of(o.path, lines));
   }
   if (o.kind == "digits") {
-    const Mat A = read_table(resource_path("data/digits.csv.gz").string());
+    const std::string path = resource_path("data/digits.csv.gz").string();
+    std::vector<std::size_t> lines;
+    const Mat A = read_table(path, false, &lines);
     Mat X = A.leftCols(64) / 16.0;
     const Vec label = A.col(64);
     Mat Y;
@@ -199,14 +254,18 @@ Dataset make_dataset(const DataOptions& o, Rng& rng) {
     }
     return finish_loaded(std::move(X), std::move(Y), o, rng, "digits",
                          "UCI Optical Recognition of Handwritten Digits, test set (Alpaydin & Kaynak 1998), "
-                         "CC BY 4.0; copy distributed with Debian's python3-sklearn");
+                         "CC BY 4.0; copy distributed with Debian's python3-sklearn",
+                         origins_of(path, lines));
   }
   // diabetes
-  Mat X = read_table(resource_path("data/diabetes_data_raw.csv.gz").string());
+  const std::string path = resource_path("data/diabetes_data_raw.csv.gz").string();
+  std::vector<std::size_t> lines;
+  Mat X = read_table(path, false, &lines);
   Mat Y = read_table(resource_path("data/diabetes_target.csv.gz").string());
   return finish_loaded(std::move(X), std::move(Y), o, rng, "diabetes",
                        "Efron, Hastie, Johnstone & Tibshirani, Least Angle Regression (2004); "
-                       "copy distributed with Debian's python3-sklearn");
+                       "copy distributed with Debian's python3-sklearn",
+                       origins_of(path, lines));
 }
 
 }  // namespace gradflow

@@ -63,6 +63,8 @@ void parse_run(Config& c, RunOptions& r, IntegrateOptions& integ) {
   integ.max_steps = c.get("run.max_steps", integ.max_steps);
   integ.dt0 = c.get("run.dt0", integ.dt0);
   if (!(r.t_end > 0) || !std::isfinite(r.t_end)) throw input_error("run.t_end: must be a positive number");
+  // Beyond this, sample spacings lose digits and iteration counts k = t/eta overflow long.
+  if (r.t_end > 1e9) throw input_error("run.t_end: at most 1e9 (sample times and iteration counts must stay exact)");
   if (r.samples < 2 || r.samples > 1'000'000) throw input_error("run.samples: must lie in [2, 1000000]");
   if (r.grid != "linear" && r.grid != "log") throw input_error("run.grid: must be linear or log, got '" + r.grid + "'");
   if (!(r.loss_target >= 0)) throw input_error("run.loss_target: must be non-negative");

@@ -109,4 +109,19 @@ double evaluate_expression(const std::string& text, const std::map<std::string, 
   return v;
 }
 
+bool uses_variable(const std::string& text, const std::string& name) {
+  auto word = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; };
+  for (std::size_t i = 0; i < text.size();) {
+    if (!word(text[i])) {
+      ++i;
+      continue;
+    }
+    std::size_t j = i;
+    while (j < text.size() && word(text[j])) ++j;
+    if (text.compare(i, j - i, name) == 0 && j - i == name.size()) return true;
+    i = j;
+  }
+  return false;
+}
+
 }  // namespace gradflow

@@ -81,7 +81,7 @@ class Execution {
     const bool weights = kind.space == Space::weights || kind.space == Space::discrete;
     const Model& model = problem_.model();
     Diagnostics d;
-    d.push_back(loss_diagnostic());
+    d.push_back(loss_diagnostic(weights));  // error/exact methods have no θ, so no gradient
     if (weights) d.push_back(distance_diagnostic(problem_.theta0()));
     if ((weights || spec_.carries_weights()) && model.num_outputs() <= problem_.experiment().run.lambda_min_max_n)
       d.push_back(lambda_min_diagnostic());

@@ -48,11 +48,18 @@ const Registration<MethodKind> modified_gf{{
     .name = "modified_gf",
     .summary = "theta' = -grad(L + (eta/4)|grad L|^2): the flow GD follows to O(eta^2)",
     .space = Space::weights,
+    .smooth_only = true,
     .keys = {eta_key},
     .default_name = [](const Params& p) { return with_eta("modified_gf", p); },
     .validate = [](const Params& p, const std::string& prefix) { require_positive_eta(p, prefix, "modified_gf"); },
     .prepare =
-        [](MethodContext&) -> MethodRun {
+        [](MethodContext& ctx) -> MethodRun {
+          // Its field holds the Hessian, which jumps on every switching surface of a ReLU model:
+          // the plain stepper chatters there for hours at tight tolerances.
+          if (ctx.problem().model().piecewise_linear())
+            throw input_error(ctx.key("kind") + ": modified_gf needs a smooth model (its field holds the Hessian), but " +
+                              ctx.problem().experiment().model.kind +
+                              " is piecewise linear; use model.kind = two_layer with activation = tanh or softplus");
           return [](MethodContext& ctx) {
             // Not across switching surfaces: its field holds the Hessian, not only the pattern.
             ctx.flow_on_weights(modified_gradient_flow(ctx.problem().objective(), ctx.spec().eta()), false);

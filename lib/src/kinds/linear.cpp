@@ -1,5 +1,6 @@
 // Model kinds of linear networks: linear (one layer, f = XW), linear2 (f = X W1 W2, Xu et al.)
 // and scalar (w1·w2 on one sample, the smallest over-parameterisation).
+#include <algorithm>
 #include <cmath>
 
 #include "gradflow/core/error.hpp"
@@ -96,6 +97,11 @@ const Registration<ModelKind> linear{{
                                                   : init_matrix(data.d(), data.k(), data.d(), data.k(), init_of(p), rng);
           return ModelInstance{std::make_unique<Linear>(data.X, data.k()), Eigen::Map<const Vec>(W.data(), W.size())};
         },
+    .memory =
+        [](const Params&, Index, Index d, Index k) {
+          // θ = W (d×k) and the integrators' copies of it; the outputs are only n×k.
+          return std::vector<MemoryTerm>{{"data.d", "the state (d*k parameters)", 8.0 * 24.0 * double(d) * double(k)}};
+        },
     .theory =
         [](const Problem& problem, const Params&, double, nlohmann::json& j) {
           loss_star(problem, j);
@@ -157,6 +163,15 @@ const Registration<ModelKind> linear2{{
           inst.theta0 = model->pack(W1, W2);
           inst.model = std::move(model);
           return inst;
+        },
+    .memory =
+        [](const Params& p, Index n, Index d, Index k) {
+          const double h = static_cast<double>(std::max<long>(p.integer("width"), 1));
+          const double P = h * (static_cast<double>(d) + static_cast<double>(k));
+          // θ = (W1, W2) with the integrators' copies, and the n×h products X W1 of the gradient.
+          return std::vector<MemoryTerm>{
+              {h >= static_cast<double>(d) ? "model.width" : "data.d", "the state (h*(d+k) parameters)", 8.0 * 24.0 * P},
+              {"model.width", "X W1 and its products (n x h)", 8.0 * 3.0 * static_cast<double>(n) * h}};
         },
     .theory =
         [](const Problem& problem, const Params&, double, nlohmann::json& j) {

@@ -1,6 +1,7 @@
 // Second-order methods: the heavy-ball flow with friction and heavy ball; the Nesterov flow
 // (γ/t) and Nesterov's method; their strongly convex versions (2√μ). Discrete twins run on
 // t = k√η (MATH.md §3).
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <limits>
@@ -181,6 +182,16 @@ const Registration<MethodKind> nag_flow{{
         [](MethodContext& ctx) -> MethodRun {
           const double gamma = nesterov_gamma(ctx), t0 = nesterov_start_time(ctx.spec(), ctx.times());
           ctx.resolved["t0"] = t0;
+          // γ/t is stiff for large γ: an explicit step h stays below about 3.3 t/γ, so reaching
+          // t_end from t0 takes about (γ/3.3) ln(t_end/t0) steps. Refused before anything runs
+          // rather than spending the budget for hours.
+          const double needed = gamma / 3.3 * std::log(std::max(ctx.times().back() / t0, 1.0));
+          if (needed > static_cast<double>(ctx.spec().integrate.max_steps)) {
+            char buf[200];
+            std::snprintf(buf, sizeof buf, ": gamma = %g makes gamma/t stiff; the stepper needs about %.3g steps, more than "
+                          "max_steps = %ld", gamma, needed, ctx.spec().integrate.max_steps);
+            throw input_error(ctx.key("gamma") + buf);
+          }
           return [gamma, t0](MethodContext& c) { c.second_order_on_weights(nesterov_damping(gamma), gamma, t0); };
         },
     .theory = nesterov_theory,

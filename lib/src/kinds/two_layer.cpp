@@ -1,5 +1,6 @@
 // Model kinds relu2 (Du et al.: hidden layer trained, a_r = ±1 fixed, 1/√m) and two_layer
 // (both layers trained), on the TwoLayer network.
+#include <algorithm>
 #include <cmath>
 
 #include "gradflow/core/error.hpp"
@@ -63,6 +64,19 @@ ModelInstance build_two_layer(const Params& p, const Dataset& data, Rng& rng, bo
   return inst;
 }
 
+/// Bytes of the state θ (or [θ; v]) times the copies an integrator holds: dopri5's seven
+/// stages, the error estimate, the dense-output and switching copies, the samples observed.
+constexpr double state_copies = 24.0;
+
+std::vector<MemoryTerm> two_layer_memory(const Params& p, Index n, Index d, bool relu2) {
+  const double m = static_cast<double>(std::max<long>(p.integer("width"), 1));
+  const double P = m * static_cast<double>(d) + (relu2 ? 0.0 : m);
+  const std::string state_key = m >= static_cast<double>(d) ? "model.width" : "data.d";
+  // Z = XWᵀ, σ(Z), σ'(Z) and the fused kernel's scratch: about four n×m matrices at once.
+  return {{state_key, "the state (m*d parameters)", 8.0 * P * state_copies},
+          {"model.width", "Z and its activations (n x m)", 8.0 * 4.0 * static_cast<double>(n) * m}};
+}
+
 std::string width_words(const nlohmann::json& model) {
   return model.contains("width") ? "m=" + std::to_string(model["width"].get<long>()) : "";
 }
@@ -73,6 +87,7 @@ const Registration<ModelKind> relu2{{
     .keys = {width_key, init_key, init_scale_key},
     .validate = [](const Params& p, const Dataset& data) { validate_two_layer(p, data, "relu2"); },
     .build = [](const Params& p, const Dataset& data, Rng& rng) { return build_two_layer(p, data, rng, true); },
+    .memory = [](const Params& p, Index n, Index d, Index) { return two_layer_memory(p, n, d, true); },
     .infinite_kernel = [](const Params&, const Dataset& data) { return relu_ntk_infinite(data.X); },
     .theory =
         [](const Problem& problem, const Params& p, double delta, nlohmann::json& j) {
@@ -104,6 +119,7 @@ const Registration<ModelKind> two_layer{{
              init_scale_key},
     .validate = [](const Params& p, const Dataset& data) { validate_two_layer(p, data, "two_layer"); },
     .build = [](const Params& p, const Dataset& data, Rng& rng) { return build_two_layer(p, data, rng, false); },
+    .memory = [](const Params& p, Index n, Index d, Index) { return two_layer_memory(p, n, d, false); },
     .theory =
         [](const Problem& problem, const Params& p, double, nlohmann::json& j) {
           if (p.text("activation") != "relu" || p.text("scaling") != "ntk") return;

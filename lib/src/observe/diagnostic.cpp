@@ -8,11 +8,17 @@ namespace {
 
 class LossDiagnostic final : public Diagnostic {
  public:
-  std::vector<std::string> columns() const override { return {"loss", "grad_norm"}; }
+  explicit LossDiagnostic(bool gradient) : gradient_(gradient) {}
+  std::vector<std::string> columns() const override {
+    return gradient_ ? std::vector<std::string>{"loss", "grad_norm"} : std::vector<std::string>{"loss"};
+  }
   void evaluate(Sample& s, std::span<double> out) override {
     out[0] = s.loss();
-    out[1] = s.has_weights() ? s.gradient().norm() : std::numeric_limits<double>::quiet_NaN();
+    if (gradient_) out[1] = s.has_weights() ? s.gradient().norm() : std::numeric_limits<double>::quiet_NaN();
   }
+
+ private:
+  bool gradient_;
 };
 
 class DistanceDiagnostic final : public Diagnostic {
@@ -44,7 +50,7 @@ class ModelDiagnostic final : public Diagnostic {
 
 }  // namespace
 
-std::unique_ptr<Diagnostic> loss_diagnostic() { return std::make_unique<LossDiagnostic>(); }
+std::unique_ptr<Diagnostic> loss_diagnostic(bool gradient) { return std::make_unique<LossDiagnostic>(gradient); }
 std::unique_ptr<Diagnostic> distance_diagnostic(Vec theta0) {
   return std::make_unique<DistanceDiagnostic>(std::move(theta0));
 }

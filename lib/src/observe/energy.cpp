@@ -53,7 +53,10 @@ class Energy final : public Diagnostic {
     if (o_.dynamics == Dynamics::heavy_ball)
       out[i++] = siegel_energy(lhat, s.residual(), s.residual_rate(), o_.lambda0);
     if (o_.dynamics == Dynamics::nesterov) {
-      const bool defined = t > 0 || o_.alpha >= 2;  // t^{α−2} at t = 0
+      // V = t^α L̂ + t^{α−2}/8 ‖cΔ + 2tΔ̇‖² (c = 2γ − α, MATH.md §4): at t = 0 it is 0 for α > 2
+      // and c²‖Δ0‖²/8 for α = 2, but for α < 2 it grows like t^{α−2} without bound as t → 0+,
+      // so that first cell is left empty (nan) rather than given a number it does not have.
+      const bool defined = t > 0 || o_.alpha >= 2;
       out[i++] = defined ? su_energy(t, s.residual(), s.residual_rate(), lhat, o_.alpha, o_.gamma) : nan;
       out[i++] = defined ? su_energy_corrected(t, s.residual(), s.residual_rate(), lhat, o_.alpha, o_.gamma) : nan;
     }

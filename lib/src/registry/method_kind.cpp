@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
+#include <cstdio>
 
 #include "gradflow/core/error.hpp"
 #include "gradflow/experiment/expression.hpp"
@@ -27,12 +29,35 @@ const MethodKind& MethodSpec::descriptor() const { return method_kinds().get(kin
 
 double nesterov_start_time(const MethodSpec& spec, const std::vector<double>& times) {
   const double t0 = spec.params.has("t0") ? spec.params.number("t0") : 0.0;
-  return t0 > 0 ? t0 : std::min(1e-3, 0.1 * times.at(1));
+  if (t0 > 0) return t0;
+  // One sample time (a horizon shorter than every step) has no first interval.
+  return times.size() > 1 ? std::min(1e-3, 0.1 * times[1]) : 1e-3;
+}
+
+void check_discrete_horizon(const MethodSpec& spec, double horizon, const std::string& horizon_key) {
+  const MethodKind& kind = spec.descriptor();
+  if (!kind.discrete() || !kind.time_unit) return;
+  const double dt = kind.time_unit(spec.eta()), steps = horizon / dt;
+  char buf[320];
+  if (!(steps >= 1.0 - 1e-9)) {
+    // Zero iterations would report `completed` with the start as its only row.
+    std::snprintf(buf, sizeof buf, ": one step of %s covers t = %g, longer than %s = %g (lower eta or raise %s)",
+                  spec.kind.c_str(), dt, horizon_key.c_str(), horizon, horizon_key.c_str());
+    throw input_error("methods." + spec.name + ".eta" + buf);
+  }
+  const long budget = spec.integrate.max_steps;
+  if (steps > static_cast<double>(budget) + 0.5) {
+    // Refused up front: an iteration has no tolerance to give up on, it would only spend the budget.
+    std::snprintf(buf, sizeof buf, ": %s = %g needs %.4g iterations at t = k*%g, more than run.max_steps = %ld",
+                  horizon_key.c_str(), horizon, steps, dt, budget);
+    throw input_error("methods." + spec.name + ".eta" + buf);
+  }
 }
 
 MethodContext::MethodContext(const Problem& problem, const MethodSpec& spec, std::vector<double> times, Observer observer)
     : problem_(problem), spec_(spec), kind_(spec.descriptor()), times_(std::move(times)), observer_(std::move(observer)) {
   energy.lambda0 = problem.c() * problem.lambda0();
+  if (!times_.empty()) check_discrete_horizon(spec_, times_.back(), "run.t_end");
 }
 
 std::string MethodContext::key(const std::string& name) const { return "methods." + spec_.name + "." + name; }
@@ -41,7 +66,22 @@ double MethodContext::value(const std::string& name) const {
   auto vars = problem_.variables();
   vars["gamma"] = spec_.params.has("gamma") ? spec_.params.number("gamma") : 3.0;
   vars["eta"] = spec_.eta();
-  return evaluate_expression(spec_.params.text(name), vars, key(name));
+  const std::string& text = spec_.params.text(name);
+  // Blame a bad λ0 on H, not on the expression that happens to take its square root.
+  // Singular up to rounding: λ0 a few ulps of H's scale (duplicate rows give ±1e-17, not 0).
+  const auto& H = problem_.H_inf() ? problem_.H_inf() : problem_.H0();
+  const double scale = H ? H->diagonal().cwiseAbs().mean() : 0.0;
+  if (uses_variable(text, "lambda0") && !(problem_.lambda0() > 1e-12 * scale && std::isfinite(problem_.lambda0()))) {
+    const std::string H = problem_.lambda0_source();
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%g", problem_.lambda0());
+    throw input_error(key(name) + ": \"" + text + "\" uses lambda0, but lambda0 = lambda_min(" + H + ") = " + buf +
+                      (std::isnan(problem_.lambda0())
+                           ? ": H(theta0) is not formed (n*k exceeds run.lambda_min_max_n) or not finite"
+                           : ": " + H + " is singular (duplicate data rows, or d = 1?)") +
+                      "; give a number instead");
+  }
+  return evaluate_expression(text, vars, key(name));
 }
 
 namespace {

@@ -1,4 +1,5 @@
 #pragma once
+#include <vector>
 // Training data: inputs X (n x d, one row per sample) and targets Y (n x k).
 #include <string>
 
@@ -44,7 +45,9 @@ struct DataOptions {
 Dataset make_dataset(const DataOptions& options, Rng& rng);
 
 /// Reads a numeric table (comma, space or tab separated). Throws input_error naming the
-/// file, line and column of the first entry that is not a finite number.
-Mat read_table(const std::string& path, bool header = false);
+/// file, line and column of the first entry that is not a finite number, is empty (between
+/// two commas or tabs) or is so large that its square overflows. `lines`, when given,
+/// receives the file's line number of each row.
+Mat read_table(const std::string& path, bool header = false, std::vector<std::size_t>* lines = nullptr);
 
 }  // namespace gradflow

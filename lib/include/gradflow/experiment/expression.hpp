@@ -10,4 +10,7 @@ namespace gradflow {
 double evaluate_expression(const std::string& text, const std::map<std::string, double>& variables,
                            const std::string& key);
 
+/// Whether `text` names the variable `name` (a whole word: lambda0 is not in lambda0x).
+bool uses_variable(const std::string& text, const std::string& name);
+
 }  // namespace gradflow

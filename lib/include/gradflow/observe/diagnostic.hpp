@@ -25,7 +25,9 @@ class Diagnostic {
 using Diagnostics = std::vector<std::unique_ptr<Diagnostic>>;
 
 /// loss, grad_norm.
-std::unique_ptr<Diagnostic> loss_diagnostic();
+/// `gradient`: also grad_norm, which only methods on weights have (an error or exact method
+/// has no θ, so the column would be empty).
+std::unique_ptr<Diagnostic> loss_diagnostic(bool gradient = true);
 /// dist_init = ‖θ − θ0‖.
 std::unique_ptr<Diagnostic> distance_diagnostic(Vec theta0);
 /// lambda_min = λ_min(H(θ)).

@@ -73,6 +73,9 @@ struct MethodKind {
   bool step_from_theory = false;
   /// Gradient flow itself: the figures draw Du et al.'s bound beside it.
   bool gradient_flow = false;
+  /// Its field differentiates the gradient (Hessian terms), which piecewise-linear models
+  /// lack: `run` refuses it there and `compare` skips it as a twin.
+  bool smooth_only = false;
   std::vector<KeySpec> keys = {};
   /// The name when the file gives none (null: the kind's name).
   std::function<std::string(const Params&)> default_name = nullptr;
@@ -140,6 +143,10 @@ class MethodContext {
   std::vector<double> times_;
   Observer observer_;
 };
+
+/// Refuses a discrete method whose horizon is shorter than one step or needs more iterations
+/// than its budget (spec.integrate.max_steps); `horizon_key` names where the horizon comes from.
+void check_discrete_horizon(const MethodSpec& spec, double horizon, const std::string& horizon_key);
 
 /// min(1e-3, first sample interval / 10) unless the `t0` key sets it: the start of γ/t flows,
 /// whose series start is accurate to O(t0³).

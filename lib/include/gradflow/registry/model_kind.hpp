@@ -23,6 +23,13 @@ struct ModelInstance {
 
 class Problem;
 
+/// One large allocation of a problem, for the memory estimate made before anything is built.
+struct MemoryTerm {
+  std::string key;   ///< the key that makes it large, named when the estimate is refused
+  std::string what;  ///< "Z (n x m)"
+  double bytes = 0;
+};
+
 struct ModelKind {
   std::string name;
   std::string summary;       ///< one line
@@ -31,6 +38,9 @@ struct ModelKind {
   std::function<void(const Params&, const Dataset&)> validate = nullptr;
   /// The model bound to the data, and its seeded θ0.
   std::function<ModelInstance(const Params&, const Dataset&, Rng&)> build;
+  /// The model's large allocations on n samples of d inputs and k outputs: θ with the
+  /// integrators' copies of the state, and its n×width work matrices (null: negligible).
+  std::function<std::vector<MemoryTerm>(const Params&, Index n, Index d, Index k)> memory = nullptr;
   /// The infinite-width NTK H∞, where the model has one; λ0 of the theory then comes from it.
   std::function<Mat(const Params&, const Dataset&)> infinite_kernel = nullptr;
   /// Numbers the `theory` command adds for this kind (widths, kernels, Xu et al.'s rates);

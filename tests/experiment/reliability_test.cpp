@@ -1,0 +1,221 @@
+// The reliability issue: every bad input ends with exit code 2 and one line naming it, before
+// anything is written or allocated, and never with exit 3, a crash or a hang. One case per
+// failure of the issue, named after it.
+#include <algorithm>
+#include <boost/test/unit_test.hpp>
+#include <chrono>
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "gradflow/experiment/problem.hpp"
+#include "support.hpp"
+
+namespace fs = std::filesystem;
+using namespace gradflow;
+
+namespace {
+
+fs::path scratch() {
+  static const fs::path dir = fs::temp_directory_path() / ("gradflow_reliability_" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  return dir;
+}
+
+struct Exit {
+  int code;
+  std::string err;
+};
+
+Exit cli(const std::string& args) {
+  const fs::path err = scratch() / "stderr.txt";
+  const std::string cmd = std::string(GRADFLOW_CLI) + " " + args + " > /dev/null 2> " + err.string();
+  const int status = std::system(cmd.c_str());
+  std::ifstream in(err);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, text};
+}
+
+/// Exit 2 with exactly one line on stderr that holds every one of `names`.
+void refused(const std::string& args, const std::vector<std::string>& names) {
+  const Exit r = cli(args);
+  BOOST_TEST(r.code == 2, args << " -> exit " << r.code << ": " << r.err);
+  BOOST_TEST(std::count(r.err.begin(), r.err.end(), '\n') == 1, "one line: " << r.err);
+  for (const auto& name : names) BOOST_TEST(r.err.find(name) != std::string::npos, "'" << r.err << "' names " << name);
+}
+
+std::string file(const std::string& name, const std::string& text) {
+  const fs::path p = scratch() / name;
+  std::ofstream(p) << text;
+  return p.string();
+}
+
+std::string fresh_out(const std::string& name) {
+  const fs::path p = scratch() / name;
+  fs::remove_all(p);
+  return p.string();
+}
+
+// Small enough that every accepted run below takes well under a second.
+const std::string tiny = " --no-live --set data.n=5 --set data.d=3 --set model.width=20 --set run.t_end=0.5 --set run.samples=6 ";
+
+std::string csv_run(const std::string& path, const std::string& extra = "") {
+  return "run --no-live --set data.kind=csv --set data.n=0 --set data.path=" + path +
+         " --set model.width=10 --set run.t_end=0.2 --set run.samples=3 --set methods.2.damping=1.0"
+         " --set methods.5.damping=1.0" + extra +
+         " --out " + fresh_out("csv");
+}
+
+Experiment experiment(const std::string& text) {
+  Config c = Config::parse(text, "reliability test");
+  return parse_experiment(c);
+}
+
+const std::string tiny_relu = R"(
+seed = 3
+[data]
+kind = "sphere"
+n = 6
+d = 3
+[model]
+kind = "relu2"
+width = 20
+[run]
+t_end = 0.5
+samples = 6
+)";
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(reliability)
+
+// 1. compare of the default experiment ran for more than 30 minutes on modified_gf.
+BOOST_AUTO_TEST_CASE(compare_skips_modified_gf_on_piecewise_linear_models) {
+  const Experiment e = experiment(tiny_relu + "[[methods]]\nkind = \"gd\"\neta = 0.1\n");
+  CompareOptions o;
+  o.etas = {0.1, 0.05};
+  const auto begin = std::chrono::steady_clock::now();
+  const CompareResult r = run_compare(e, o);
+  BOOST_TEST(std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count() < 10.0);
+  BOOST_TEST(r.rows.size() == 2u);  // gd against gf only
+  for (const auto& row : r.rows) BOOST_TEST(row.flow == "gf");
+  BOOST_TEST_REQUIRE(r.skipped.size() == 1u);
+  BOOST_TEST(r.skipped.front().find("modified_gf") != std::string::npos);
+  BOOST_TEST(compare_summary(r).find("not compared: gd vs modified_gf") != std::string::npos);
+  refused("run" + tiny + "--set methods.1.kind=modified_gf --set methods.1.eta=0.1 --out " + fresh_out("mgf"),
+          {"modified_gf", "piecewise linear"});
+}
+
+// 2. A horizon shorter than one step: vector::_M_range_check (exit 3), or `completed` with 0 steps.
+BOOST_AUTO_TEST_CASE(horizon_shorter_than_one_step_is_refused) {
+  const std::string toml = file("short.toml", tiny_relu + "[[methods]]\nkind = \"nag\"\neta = 0.01\n");
+  refused("compare " + toml + " --eta 0.01 --horizon 0.05 --out " + fresh_out("short"), {"--horizon", "0.05"});
+  refused("run" + tiny + "--set methods.4.eta=100 --out " + fresh_out("gd100"), {"gd_eta100.eta", "run.t_end"});
+  BOOST_TEST(!fs::exists(fs::path(scratch() / "gd100") / "gf.csv"));
+}
+
+// 3. Discrete methods had no budget: t_end = 1e12, eta = 1e-12 and gamma = 3e9 never ended.
+BOOST_AUTO_TEST_CASE(horizons_beyond_the_budget_are_refused_before_running) {
+  refused("run" + tiny + "--set run.t_end=1e12 --out " + fresh_out("t12"), {"run.t_end", "1e9"});
+  refused("run" + tiny + "--set run.t_end=1e300 --out " + fresh_out("t300"), {"run.t_end", "1e9"});
+  refused("run" + tiny + "--set methods.4.eta=1e-12 --out " + fresh_out("eta12"), {"methods.gd_eta1e-12.eta", "iterations"});
+  refused("run" + tiny + "--set methods.3.gamma=3e9 --out " + fresh_out("g9"), {"methods.nag_flow.gamma", "max_steps"});
+  refused("run" + tiny + "--set run.max_steps=8 --out " + fresh_out("budget"), {"gd_eta0.05.eta", "max_steps = 8"});
+  BOOST_TEST(!fs::exists(fs::path(scratch() / "budget") / "gf.csv"));
+}
+
+// 4. Degenerate data: a zero row under "unit", 1e300 zeroed, empty cells shifting columns, X = 0.
+BOOST_AUTO_TEST_CASE(degenerate_data_are_refused) {
+  refused(csv_run(file("zero.csv", "1,2,3\n0,0,5\n2,1,4\n1,1,1\n")), {"zero.csv:2", "unit sphere"});
+  refused(csv_run(file("huge.csv", "1,2,3\n1e300,1,5\n2,1,4\n1,1,1\n")), {"huge.csv:2", "column 1", "overflows"});
+  refused(csv_run(file("empty.csv", "1,2,3,4,5,6\n1,,3,4,5,6\n2,1,4,4,4,4\n")), {"empty.csv:2", "column 2", "empty"});
+  refused(csv_run(file("one.csv", "1,2,3\n"), " --set data.normalize=standard"), {"data.normalize", "2 rows"});
+  refused(csv_run(file("const.csv", "1,2,3\n1,5,4\n1,1,1\n"), " --set data.normalize=standard"),
+          {"data.normalize", "column 1", "constant"});
+  // Still fine: values below the overflow limit, and spaces around commas.
+  Rng rng(1);
+  DataOptions o;
+  o.kind = "csv";
+  o.n = 0;  // every row
+  o.path = file("fine.csv", "1e100, 2, 3\n4 ,5e-3, 6\n");
+  const Dataset ds = make_dataset(o, rng);
+  BOOST_TEST(ds.d() == 2);
+  BOOST_TEST(std::abs(ds.X.row(0).norm() - 1.0) < 1e-12);
+}
+
+// 5. A singular H was blamed on the damping after gf.csv had been written.
+BOOST_AUTO_TEST_CASE(singular_h_names_lambda0_before_any_csv) {
+  const std::string out = fresh_out("singular");
+  refused("run" + tiny + "--set data.d=1 --out " + out, {"methods.hbf.damping", "lambda0", "H_inf", "singular"});
+  BOOST_TEST(fs::exists(out));
+  for (const auto& f : fs::directory_iterator(out)) BOOST_TEST(f.path().extension() != ".csv", f.path());
+  const std::string twice = file("twice.csv", "1,2,3\n1,2,3\n2,1,4\n0,1,1\n");
+  refused(csv_run(twice, " --set 'methods.2.damping=sqrt(2*lambda0)'"), {"lambda0", "H_inf"});
+  // A number needs no lambda0: the same data run.
+  BOOST_TEST(cli(csv_run(twice)).code == 0);
+}
+
+// 6. std::bad_alloc (exit 3) for sizes the validator accepted.
+BOOST_AUTO_TEST_CASE(oversized_problems_are_refused_before_allocating) {
+  // At the default n = 50, d = 10 (the issue's case): 1e8 parameters.
+  refused("run --no-live --set model.width=10000000 --out " + fresh_out("wide"), {"model.width", "GiB"});
+  refused("run" + tiny + "--set data.n=200000 --out " + fresh_out("many"), {"data.n", "GiB", "H_inf"});
+  refused("run" + tiny + "--set data.d=100000000 --out " + fresh_out("deep"), {"data.d", "GiB"});
+  refused("theory " + file("wide.toml", tiny_relu + "[[methods]]\nkind = \"gf\"\n") +
+              " --set data.d=10 --set model.width=10000000 --out " + (scratch() / "t.json").string(),
+          {"model.width"});
+  // The largest recipe sizes still pass the estimate (λ_min of H(θ0) skipped to stay fast).
+  const Experiment big = experiment(R"(
+[data]
+n = 1000
+[model]
+width = 10000
+[run]
+lambda_min_max_n = 10
+[[methods]]
+kind = "gf"
+)");
+  BOOST_CHECK_NO_THROW(Problem{big});
+}
+
+// 7. grad_norm was NaN in every row of error and exact methods.
+BOOST_AUTO_TEST_CASE(methods_without_weights_have_no_grad_norm) {
+  const Experiment e = experiment(tiny_relu + R"(
+[[methods]]
+kind = "gf"
+[[methods]]
+kind = "error_gf"
+[[methods]]
+kind = "exact_gf"
+[[methods]]
+kind = "error_gf"
+kernel = "coupled"
+[[methods]]
+kind = "gd"
+eta = 0.1
+)");
+  const RunResult r = run_experiment(e, {});
+  const auto has = [&](std::size_t i) { return r.methods[i].table.column("grad_norm") >= 0; };
+  BOOST_TEST(has(0));
+  BOOST_TEST(!has(1));
+  BOOST_TEST(!has(2));
+  BOOST_TEST(!has(3));
+  BOOST_TEST(has(4));
+  for (std::size_t i = 0; i < r.methods.size(); ++i)
+    for (const auto& row : r.methods[i].table.rows)
+      for (std::size_t c = 0; c < row.size(); ++c)
+        BOOST_TEST(std::isfinite(row[c]), r.methods[i].spec.name << "." << r.methods[i].table.columns[c]);
+}
+
+// 8. A stale run.json that cannot be removed gave `filesystem error` (exit 3).
+BOOST_AUTO_TEST_CASE(stale_report_that_cannot_be_removed_is_one_line) {
+  const std::string out = fresh_out("stale");
+  // A non-empty folder named run.json resists removal even for root, as another user's file would.
+  fs::create_directories(fs::path(out) / "run.json" / "inside");
+  refused("run" + tiny + "--out " + out, {"--out", "run.json"});
+}
+
+BOOST_AUTO_TEST_SUITE_END()
