@@ -47,6 +47,9 @@ BOOST_AUTO_TEST_CASE(every_kind_is_listed_with_its_keys) {
                            "nag", "nag_flow", "nag_sc", "nag_sc_flow", "gd_xu_fixed", "gd_xu_adaptive", "error_gf",
                            "error_hbf", "error_nag", "exact_gf", "exact_hbf", "exact_nag"})
     BOOST_TEST(text.find("kind = \"" + std::string(kind) + "\"") != std::string::npos, kind);
+  // Keys shared across kind files are copied during static initialisation: none may be empty.
+  const std::string error_nag = output_of(std::string(GRADFLOW_CLI) + " keys error_nag");
+  BOOST_TEST(error_nag.find("\n  t0 ") != std::string::npos, error_nag);
   const std::string hb = output_of(std::string(GRADFLOW_CLI) + " keys hb");
   for (const char* key : {"eta", "damping", "beta", "name"}) BOOST_TEST(hb.find("  " + std::string(key) + " ") != std::string::npos, key);
 }

@@ -57,7 +57,7 @@ const Registration<MethodKind> error_hbf{{
 
 std::vector<KeySpec> nesterov_error_keys() {
   auto keys = nesterov_keys();
-  keys.push_back(t0_key);
+  keys.push_back(t0_key());
   return with_kernel(keys, true);
 }
 
@@ -69,15 +69,10 @@ const Registration<MethodKind> error_nag{{
     .twins = {"nag_flow"},
     .keys = nesterov_error_keys(),
     .default_name = kernel_name("error_nag"),
-    .validate =
-        [](const Params& p, const std::string& prefix) {
-          validate_gamma(p, prefix);
-          validate_t0(p, prefix);
-        },
+    .validate = validate_nesterov_start,
     .prepare =
         [](MethodContext& ctx) -> MethodRun {
-          const double gamma = nesterov_gamma(ctx), t0 = nesterov_start_time(ctx.spec(), ctx.times());
-          ctx.resolved["t0"] = t0;
+          const double gamma = nesterov_gamma(ctx), t0 = nesterov_start(ctx);
           return [gamma, t0](MethodContext& c) {
             c.error_flow(c.spec().params.text("kernel"), nesterov_damping(gamma), gamma, t0);
           };

@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "gradflow/core/error.hpp"
+#include "families.hpp"
 #include "gradflow/experiment/problem.hpp"
 #include "gradflow/flow/gradient_flow.hpp"
 #include "gradflow/model/linear.hpp"
@@ -14,22 +15,8 @@
 namespace gradflow {
 namespace {
 
-std::string with_eta(const std::string& kind, const Params& p) {
-  char buf[48];
-  std::snprintf(buf, sizeof buf, "%s_eta%g", kind.c_str(), p.number("eta"));
-  return buf;
-}
 
-const KeySpec eta_key = [] {
-  KeySpec k{"eta", KeyType::number, 0.0, "step size eta"};
-  k.required = true;
-  return k;
-}();
 
-void require_positive_eta(const Params& p, const std::string& prefix, const std::string& kind) {
-  const double eta = p.number("eta");
-  if (!(eta > 0) || !std::isfinite(eta)) throw input_error(prefix + "eta: a positive step size is required for " + kind);
-}
 
 double step_time(double eta) { return eta; }
 
@@ -49,7 +36,7 @@ const Registration<MethodKind> modified_gf{{
     .summary = "theta' = -grad(L + (eta/4)|grad L|^2): the flow GD follows to O(eta^2)",
     .space = Space::weights,
     .smooth_only = true,
-    .keys = {eta_key},
+    .keys = {eta_key()},
     .default_name = [](const Params& p) { return with_eta("modified_gf", p); },
     .validate = [](const Params& p, const std::string& prefix) { require_positive_eta(p, prefix, "modified_gf"); },
     .prepare =
@@ -74,7 +61,7 @@ const Registration<MethodKind> gd{{
     .twins = {"gf", "modified_gf"},
     .time_unit = step_time,
     .stability_limit = [](const MethodContext&, double, double lmax) { return 2.0 / lmax; },
-    .keys = {eta_key},
+    .keys = {eta_key()},
     .default_name = [](const Params& p) { return with_eta("gd", p); },
     .validate = [](const Params& p, const std::string& prefix) { require_positive_eta(p, prefix, "gd"); },
     .prepare =

@@ -60,7 +60,10 @@ void validate_gamma(const Params& p, const std::string& prefix) {
   if (!(gamma > 0) || !std::isfinite(gamma)) throw input_error(prefix + "gamma: must be positive");
 }
 
-const KeySpec t0_key{"t0", KeyType::number, 0.0, "start time of the gamma/t flow (0: min(1e-3, first sample interval/10))"};
+const KeySpec& t0_key() {
+  static const KeySpec key{"t0", KeyType::number, 0.0, "start time of the gamma/t flow (0: min(1e-3, first sample interval/10))"};
+  return key;
+}
 
 void validate_t0(const Params& p, const std::string& prefix) {
   if (!(p.number("t0") >= 0)) throw input_error(prefix + "t0: must be non-negative");
@@ -70,6 +73,37 @@ const std::vector<KeySpec>& strongly_convex_keys() {
   static const std::vector<KeySpec> keys{
       {"mu", KeyType::expression, std::string("lambda0"), "strong convexity mu; damping 2 sqrt(mu)"}};
   return keys;
+}
+
+std::string with_eta(const std::string& kind, const Params& p) {
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "%s_eta%g", kind.c_str(), p.number("eta"));
+  return buf;
+}
+
+const KeySpec& eta_key() {
+  static const KeySpec key = [] {
+    KeySpec k{"eta", KeyType::number, 0.0, "step size eta"};
+    k.required = true;
+    return k;
+  }();
+  return key;
+}
+
+void require_positive_eta(const Params& p, const std::string& prefix, const std::string& kind) {
+  const double eta = p.number("eta");
+  if (!(eta > 0) || !std::isfinite(eta)) throw input_error(prefix + "eta: a positive step size is required for " + kind);
+}
+
+void validate_nesterov_start(const Params& p, const std::string& prefix) {
+  validate_gamma(p, prefix);
+  validate_t0(p, prefix);
+}
+
+double nesterov_start(MethodContext& ctx) {
+  const double t0 = nesterov_start_time(ctx.spec(), ctx.times());
+  ctx.resolved["t0"] = t0;
+  return t0;
 }
 
 void nesterov_theory(const Problem& problem, const MethodSpec& spec, double delta, nlohmann::json& j) {
@@ -111,22 +145,8 @@ std::vector<KeySpec> joined(std::vector<KeySpec> a, const std::vector<KeySpec>& 
   return a;
 }
 
-const KeySpec eta_key = [] {
-  KeySpec k{"eta", KeyType::number, 0.0, "step size eta"};
-  k.required = true;
-  return k;
-}();
 
-std::string with_eta(const std::string& kind, const Params& p) {
-  char buf[48];
-  std::snprintf(buf, sizeof buf, "%s_eta%g", kind.c_str(), p.number("eta"));
-  return buf;
-}
 
-void require_positive_eta(const Params& p, const std::string& prefix, const std::string& kind) {
-  const double eta = p.number("eta");
-  if (!(eta > 0) || !std::isfinite(eta)) throw input_error(prefix + "eta: a positive step size is required for " + kind);
-}
 
 const Registration<MethodKind> hbf{{
     .name = "hbf",
@@ -152,7 +172,7 @@ const Registration<MethodKind> hb{{
     [](const MethodContext& ctx, double eta, double lmax) {
       return 2.0 * (2.0 - ctx.resolved.at("damping") * std::sqrt(eta)) / lmax;
     },
-    .keys = joined(joined({eta_key}, heavy_ball_keys()),
+    .keys = joined(joined({eta_key()}, heavy_ball_keys()),
                    {{"beta", KeyType::expression, std::string(""), "momentum beta (empty: 1 - a sqrt(eta))"}}),
     .default_name = [](const Params& p) { return with_eta("hb", p); },
     .validate = [](const Params& p, const std::string& prefix) { require_positive_eta(p, prefix, "hb"); },
@@ -172,16 +192,11 @@ const Registration<MethodKind> nag_flow{{
     .summary = "Nesterov flow theta'' + (gamma/t) theta' + grad L = 0, from the series start at t0",
     .space = Space::weights,
     .order = 2,
-    .keys = joined(nesterov_keys(), {t0_key}),
-    .validate =
-        [](const Params& p, const std::string& prefix) {
-          validate_gamma(p, prefix);
-          validate_t0(p, prefix);
-        },
+    .keys = joined(nesterov_keys(), {t0_key()}),
+    .validate = validate_nesterov_start,
     .prepare =
         [](MethodContext& ctx) -> MethodRun {
-          const double gamma = nesterov_gamma(ctx), t0 = nesterov_start_time(ctx.spec(), ctx.times());
-          ctx.resolved["t0"] = t0;
+          const double gamma = nesterov_gamma(ctx), t0 = nesterov_start(ctx);
           // γ/t is stiff for large γ: an explicit step h stays below about 3.3 t/γ, so reaching
           // t_end from t0 takes about (γ/3.3) ln(t_end/t0) steps. Refused before anything runs
           // rather than spending the budget for hours.
@@ -205,7 +220,7 @@ const Registration<MethodKind> nag{{
     .twins = {"nag_flow"},
     .time_unit = sqrt_step_time,
     .stability_limit = [](const MethodContext&, double, double lmax) { return 4.0 / (3.0 * lmax); },  // β_k → 1
-    .keys = joined({eta_key}, nesterov_keys()),
+    .keys = joined({eta_key()}, nesterov_keys()),
     .default_name = [](const Params& p) { return with_eta("nag", p); },
     .validate =
         [](const Params& p, const std::string& prefix) {
@@ -247,7 +262,7 @@ const Registration<MethodKind> nag_sc{{
           const double r = std::sqrt(ctx.resolved.at("mu") * eta), beta = (1 - r) / (1 + r);
           return (2.0 + 2.0 * beta) / ((1.0 + 2.0 * beta) * lmax);
         },
-    .keys = joined({eta_key}, strongly_convex_keys()),
+    .keys = joined({eta_key()}, strongly_convex_keys()),
     .default_name = [](const Params& p) { return with_eta("nag_sc", p); },
     .validate = [](const Params& p, const std::string& prefix) { require_positive_eta(p, prefix, "nag_sc"); },
     .prepare =
