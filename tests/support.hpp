@@ -28,7 +28,7 @@ inline SmallProblem make_problem(const std::string& data_kind, Index n, Index d,
 }
 
 /// f = Xθ: one-layer least squares, H = X Xᵀ.
-class LeastSquares final : public Model {
+class LeastSquares : public Model {
  public:
   explicit LeastSquares(Mat X) : X_(std::move(X)) {}
   std::string kind() const override { return "least_squares"; }

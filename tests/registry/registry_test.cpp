@@ -6,28 +6,20 @@
 #include <unistd.h>
 
 #include "gradflow/gradflow.hpp"
+#include "support.hpp"
 
 namespace fs = std::filesystem;
 using namespace gradflow;
 
 namespace {
 
-/// f = Xθ with a column of its own: ‖θ‖.
-class ToyLinear final : public Model {
+/// The suite's least squares f = Xθ, with a column of its own: ‖θ‖.
+class ToyLinear final : public test::LeastSquares {
  public:
-  explicit ToyLinear(Mat X) : X_(std::move(X)) {}
+  using LeastSquares::LeastSquares;
   std::string kind() const override { return "toy_linear"; }
-  Index num_params() const override { return X_.cols(); }
-  Index num_outputs() const override { return X_.rows(); }
-  void predict(const Vec& th, Vec& f) const override { f = X_ * th; }
-  void gradient(const Vec&, const Vec& r, Vec& g) const override { g = X_.transpose() * r; }
-  void jvp(const Vec&, const Vec& v, Vec& Jv) const override { Jv = X_ * v; }
-  void ntk(const Vec&, Mat& H) const override { H = X_ * X_.transpose(); }
   std::vector<std::string> diagnostic_columns() const override { return {"theta_norm"}; }
   void diagnostics(const Vec& theta, const Vec&, std::span<double> out) const override { out[0] = theta.norm(); }
-
- private:
-  Mat X_;
 };
 
 const Registration<ModelKind> toy_linear{{

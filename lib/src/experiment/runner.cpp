@@ -54,7 +54,8 @@ class Execution {
         observers_(observers),
         residuals_(residuals),
         ctx_(problem, spec, times, [this](const StateView& v) { return observe(v); }),
-        run_(spec.descriptor().prepare(ctx_)) {}
+        run_(spec.descriptor().prepare(ctx_)),
+        weight_flow_(spec.descriptor().space == Space::weights) {}
 
   MethodResult run() {
     MethodResult result{spec_, {}, {}, nan, {}, {}};
@@ -101,7 +102,7 @@ class Execution {
     Sample sample(problem_.objective(), view);
     auto row = recorder_->row(sample);
     table_->rows.push_back(row);
-    if (spec_.descriptor().space == Space::weights) residuals_[spec_.kind].push_back(sample.residual());
+    if (weight_flow_) residuals_[spec_.kind].push_back(sample.residual());
     for (auto* o : observers_)
       if (auto stop = o->on_sample(spec_.name, row); stop && !stop_) stop_ = std::move(stop);
     return !stop_;
@@ -113,6 +114,7 @@ class Execution {
   std::map<std::string, std::vector<Vec>>& residuals_;
   MethodContext ctx_;
   MethodRun run_;
+  const bool weight_flow_;  ///< its Δ is kept for the error methods' gap (looked up once, not per sample)
   Table* table_ = nullptr;
   std::optional<Recorder> recorder_;
   std::optional<Stop> stop_;
