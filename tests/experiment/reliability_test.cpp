@@ -218,4 +218,79 @@ BOOST_AUTO_TEST_CASE(stale_report_that_cannot_be_removed_is_one_line) {
   refused("run" + tiny + "--out " + out, {"--out", "run.json"});
 }
 
+// 9. A damping of about 20,000 nested parentheses overflowed the stack of the expression parser
+// (SIGSEGV). Nesting is refused past max_expression_depth (200), exactly there.
+BOOST_AUTO_TEST_CASE(deeply_nested_expression_is_one_line_not_a_stack_overflow) {
+  const auto nested = [](const std::string& open, const std::string& inner, const std::string& close, int depth) {
+    std::string s;
+    for (int i = 0; i < depth; ++i) s += open;
+    s += inner;
+    for (int i = 0; i < depth; ++i) s += close;
+    return s;
+  };
+  const int limit = max_expression_depth;
+  BOOST_TEST(evaluate_expression(nested("(", "1.5", ")", limit), {}, "k") == 1.5);
+  BOOST_TEST(evaluate_expression(nested("-", "2", "", limit), {}, "k") == 2.0);  // an even count of minus signs
+  BOOST_TEST(evaluate_expression(nested("sqrt(", "16", ")", 2), {}, "k") == 2.0);
+  for (const auto& deep : {nested("(", "1", ")", limit + 1), nested("-", "1", "", limit + 1),
+                           nested("", "1", "^1", limit + 1), nested("sqrt(", "1", ")", limit + 1)})
+    BOOST_CHECK_EXCEPTION(evaluate_expression(deep, {}, "methods.2.damping"), input_error, [](const input_error& e) {
+      const std::string what = e.what();
+      return what.find("methods.2.damping") != std::string::npos && what.find("nested deeper than 200") != std::string::npos &&
+             what.size() < 300;  // the expression is cut in the message
+    });
+  const std::string toml = file("deep_damping.toml", tiny_relu + "[[methods]]\nkind = \"hbf\"\ndamping = \"" +
+                                                         nested("(", "1", ")", 20000) + "\"\n");
+  refused("run " + toml + " --no-live --out " + fresh_out("deep_damping"), {"damping", "nested deeper than 200"});
+  BOOST_TEST(!fs::exists(scratch() / "deep_damping"));
+}
+
+// 10. One dotted key of 50,000 parts overflowed the stack in the unknown-key check (SIGSEGV after
+// 13 s and 1.9 GB). TOML nesting past max_config_depth (16) is refused before toml++ builds it.
+BOOST_AUTO_TEST_CASE(dotted_key_of_fifty_thousand_parts_is_one_line_not_a_stack_overflow) {
+  const auto dotted = [](const std::string& part, std::size_t parts) {
+    std::string s = part;
+    for (std::size_t i = 1; i < parts; ++i) s += "." + part;
+    return s;
+  };
+  const auto begin = std::chrono::steady_clock::now();
+  const std::string base = tiny_relu + "[[methods]]\nkind = \"gf\"\n";
+  const std::string key = file("dotted.toml", "seed = 1\n" + dotted("a", 50000) + " = 1\n" + base.substr(base.find('\n', 1)));
+  refused("run " + key + " --no-live --out " + fresh_out("dotted"), {"dotted.toml:2", "nested deeper than 16"});
+  const std::string header = file("header.toml", base + "[" + dotted("b", 50000) + "]\nx = 1\n");
+  refused("run " + header + " --no-live --out " + fresh_out("header"), {"header.toml", "nested deeper than 16"});
+  refused("run" + tiny + "--set " + dotted("c", 50000) + "=1 --out " + fresh_out("set"), {"--set c.c.c", "16"});
+  refused("run" + tiny + "--set 'x=" + std::string(20000, '[') + "' --out " + fresh_out("set_value"), {"--set x", "16"});
+  BOOST_TEST(std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count() < 10.0);
+  for (const char* out : {"dotted", "header", "set", "set_value"}) BOOST_TEST(!fs::exists(scratch() / out), out);
+
+  // The boundary: 16 levels are read (and reported as an unknown key), 17 are refused; inline
+  // tables, arrays and quoted parts count the same way, and dots inside strings do not.
+  const auto depth_error = [](const std::string& text) {
+    try {
+      check_config_nesting(text, "t");
+    } catch (const input_error& e) {
+      return std::string(e.what()).find("nested deeper than 16") != std::string::npos;
+    }
+    return false;
+  };
+  BOOST_TEST(!depth_error(dotted("a", 16) + " = 1"));
+  BOOST_TEST(depth_error(dotted("a", 17) + " = 1"));
+  BOOST_TEST(!depth_error("[" + dotted("a", 15) + "]\nb = 1"));
+  BOOST_TEST(depth_error("[" + dotted("a", 15) + "]\nb.c = 1"));
+  BOOST_TEST(depth_error("[[" + dotted("a", 16) + "]]"));  // an entry of an array of tables is one level more
+  BOOST_TEST(!depth_error(dotted("\"x.y\"", 16) + " = \"" + dotted("s", 40) + "\""));
+  BOOST_TEST(depth_error(dotted("'x'", 17) + " = 1"));
+  BOOST_TEST(!depth_error("a = " + std::string(15, '[') + std::string(15, ']')));
+  BOOST_TEST(depth_error("a = " + std::string(16, '[') + std::string(16, ']')));
+  BOOST_TEST(!depth_error("a = { b = { " + dotted("c", 14) + " = 1 } }"));
+  BOOST_TEST(depth_error("a = { b = { " + dotted("c", 15) + " = 1 } }"));
+  BOOST_TEST(depth_error("a = [{ b = [" + std::string(13, '[') + std::string(13, ']') + "] }]"));
+  BOOST_TEST(!depth_error("a = \"\"\"\n" + dotted("c", 30) + " = 1\n\"\"\""));  // a multi-line string holds no keys
+  Config c = Config::parse(dotted("a", 16) + " = 1\n", "boundary");
+  BOOST_CHECK_EXCEPTION(c.check_all_used(), input_error, [&](const input_error& e) {
+    return std::string(e.what()).find("unknown key 'a.a.a") != std::string::npos;
+  });
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -1,5 +1,6 @@
 #include "gradflow/experiment/config.hpp"
 
+#include <algorithm>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -9,6 +10,167 @@
 #include "gradflow/core/quote.hpp"
 
 namespace gradflow {
+
+namespace {
+
+/// A key as echoed in a message: a hostile one may be megabytes long.
+std::string shown(const std::string& key) { return key.size() <= 80 ? key : key.substr(0, 80) + "..."; }
+
+/// Measures how deep TOML text nests (header parts, dotted-key parts, arrays and inline
+/// tables) without building it: toml++ builds, walks and destroys tables recursively, so a
+/// key of 50,000 parts would overflow the stack there and in collect_unused. This is an upper
+/// bound for valid TOML; on text it cannot follow it stops and leaves the error to toml++.
+class NestingScan {
+ public:
+  NestingScan(const std::string& text, const std::string& source, std::size_t base)
+      : s_(text), source_(source), base_(base) {}
+
+  void run() {
+    while (i_ < s_.size()) {
+      skip_blank(true);
+      if (i_ >= s_.size()) return;
+      if (s_[i_] == '[') {
+        if (!header()) return;
+      } else {
+        std::size_t parts = 0;
+        if (!key(parts, base_)) return;
+        if (!value(base_ + parts)) return;
+      }
+    }
+  }
+
+ private:
+  [[noreturn]] void deep(std::size_t at) const {
+    const auto line = 1 + std::count(s_.begin(), s_.begin() + static_cast<std::ptrdiff_t>(std::min(at, s_.size())), '\n');
+    throw input_error(source_ + ":" + std::to_string(line) + ": nested deeper than " + std::to_string(max_config_depth) +
+                      " levels (tables, dotted keys and arrays), as in '" + shown(s_.substr(start_, at - start_)) + "'");
+  }
+  void check(std::size_t depth) const {
+    if (depth > max_config_depth) deep(i_);
+  }
+  /// Spaces, tabs, comments and (when `lines`) newlines.
+  void skip_blank(bool lines) {
+    while (i_ < s_.size()) {
+      const char c = s_[i_];
+      if (c == ' ' || c == '\t' || c == '\r' || (lines && c == '\n')) ++i_;
+      else if (c == '#') while (i_ < s_.size() && s_[i_] != '\n') ++i_;
+      else return;
+    }
+  }
+  static bool bare(char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+  }
+  /// Skips a string starting at s_[i_] (one of the four TOML kinds); false if unterminated.
+  bool string() {
+    const char q = s_[i_];
+    const bool multi = s_.compare(i_, 3, std::string(3, q)) == 0;
+    i_ += multi ? 3 : 1;
+    while (i_ < s_.size()) {
+      const char c = s_[i_];
+      if (c == '\\' && q == '"') {
+        i_ += 2;
+      } else if (c == q && (!multi || s_.compare(i_, 3, std::string(3, q)) == 0)) {
+        i_ += multi ? 3 : 1;
+        if (multi)
+          for (int extra = 0; extra < 2 && i_ < s_.size() && s_[i_] == q; ++extra) ++i_;  // """a"""" ends in a quote
+        return true;
+      } else if (c == '\n' && !multi) {
+        return false;
+      } else {
+        ++i_;
+      }
+    }
+    return false;
+  }
+  /// A dotted key up to and including '=' (or up to ']' in a header); counts its parts.
+  bool key(std::size_t& parts, std::size_t base, bool in_header = false) {
+    start_ = i_;
+    for (;;) {
+      skip_blank(false);
+      if (i_ >= s_.size()) return false;
+      if (s_[i_] == '"' || s_[i_] == '\'') {
+        if (!string()) return false;
+      } else if (bare(s_[i_])) {
+        while (i_ < s_.size() && bare(s_[i_])) ++i_;
+      } else {
+        return false;
+      }
+      check(base + ++parts);
+      skip_blank(false);
+      if (i_ < s_.size() && s_[i_] == '.') {
+        ++i_;
+        continue;
+      }
+      if (in_header) return i_ < s_.size() && s_[i_] == ']';
+      if (i_ < s_.size() && s_[i_] == '=') {
+        ++i_;
+        return true;
+      }
+      return false;
+    }
+  }
+  /// [a.b] or [[a.b]] (an entry of an array of tables counts one level more).
+  bool header() {
+    const bool array = s_.compare(i_, 2, "[[") == 0;
+    i_ += array ? 2 : 1;
+    std::size_t parts = 0;
+    if (!key(parts, 0, true)) return false;
+    i_ += array ? 2 : 1;
+    base_ = parts + (array ? 1 : 0);
+    check(base_);
+    return true;
+  }
+  /// A value at `depth` up to the end of its line (arrays and inline tables may nest).
+  bool value(std::size_t depth) {
+    struct Open {
+      char close;
+      std::size_t depth;
+    };
+    std::vector<Open> open;
+    std::size_t here = depth;
+    while (i_ < s_.size()) {
+      skip_blank(!open.empty());
+      if (i_ >= s_.size()) return true;
+      const char c = s_[i_];
+      if (c == '\n') return true;
+      if (c == '"' || c == '\'') {
+        if (!string()) return false;
+      } else if (c == '[') {
+        ++i_;
+        open.push_back({']', here + 1});
+        here = open.back().depth;
+        check(here);
+      } else if (c == '{' || (c == ',' && !open.empty() && open.back().close == '}')) {
+        ++i_;
+        if (c == '{') open.push_back({'}', here});
+        skip_blank(false);
+        if (i_ < s_.size() && s_[i_] == '}') continue;  // {} or a trailing comma: closed below
+        std::size_t parts = 0;
+        if (!key(parts, open.back().depth)) return false;
+        here = open.back().depth + parts;
+      } else if (c == ']' || c == '}') {
+        if (open.empty() || open.back().close != c) return false;
+        ++i_;
+        open.pop_back();
+        here = open.empty() ? depth : open.back().close == ']' ? open.back().depth : here;
+      } else {
+        ++i_;
+      }
+    }
+    return true;
+  }
+
+  const std::string& s_;
+  const std::string& source_;
+  std::size_t base_;
+  std::size_t i_ = 0, start_ = 0;
+};
+
+}  // namespace
+
+void check_config_nesting(const std::string& text, const std::string& source, std::size_t base) {
+  NestingScan(text, source, base).run();
+}
 
 struct Config::Impl {
   toml::table input;
@@ -81,6 +243,7 @@ Config& Config::operator=(Config&&) noexcept = default;
 Config Config::parse(const std::string& text, const std::string& source) {
   Config c;
   c.impl_->source = source;
+  check_config_nesting(text, source);
   try {
     c.impl_->input = toml::parse(text, source);
   } catch (const toml::parse_error& e) {
@@ -104,13 +267,17 @@ void Config::set(const std::string& assignment) {
   if (eq == std::string::npos || eq == 0)
     throw input_error("--set expects key=value, got '" + assignment + "'");
   const std::string key = assignment.substr(0, eq), text = assignment.substr(eq + 1);
+  const auto parts = Impl::split(key);
+  if (parts.size() > max_config_depth)
+    throw input_error("--set " + shown(key) + ": nested deeper than " + std::to_string(max_config_depth) +
+                      " levels (" + std::to_string(parts.size()) + " parts)");
+  check_config_nesting("v = " + text, "--set " + shown(key), parts.size() - 1);
   toml::table parsed;
   try {
     parsed = toml::parse("v = " + text);
   } catch (const toml::parse_error&) {
     parsed.insert("v", text);
   }
-  const auto parts = Impl::split(key);
   toml::node* node = &impl_->input;
   for (std::size_t i = 0; i + 1 < parts.size(); ++i) {
     if (auto* t = node->as_table()) {
@@ -119,15 +286,15 @@ void Config::set(const std::string& assignment) {
     } else if (auto* a = node->as_array(); a && Impl::is_index(parts[i])) {
       const std::size_t at = Impl::position(parts[i]);
       if (at == std::string::npos || at >= a->size())
-        throw input_error("--set " + printable(key) + ": there is no entry " + parts[i] + " (entries count from 1, and there are " +
+        throw input_error("--set " + printable(shown(key)) + ": there is no entry " + shown(parts[i]) + " (entries count from 1, and there are " +
                           std::to_string(a->size()) + ")");
       node = a->get(at);
     } else {
-      throw input_error("--set " + key + ": '" + parts[i] + "' is not a table");
+      throw input_error("--set " + shown(key) + ": '" + shown(parts[i]) + "' is not a table");
     }
   }
   auto* t = node->as_table();
-  if (!t) throw input_error("--set " + key + ": cannot set inside a non-table");
+  if (!t) throw input_error("--set " + shown(key) + ": cannot set inside a non-table");
   t->insert_or_assign(parts.back(), *parsed.get("v"));
 }
 
@@ -214,7 +381,7 @@ std::string Config::get_number_or_text(const std::string& key, const std::string
 void Config::check_all_used() const {
   std::vector<std::string> unused;
   impl_->collect_unused(impl_->input, "", unused);
-  if (!unused.empty()) throw input_error("unknown key '" + unused.front() + "' (in " + impl_->source + ")");
+  if (!unused.empty()) throw input_error("unknown key '" + shown(unused.front()) + "' (in " + impl_->source + ")");
 }
 
 const nlohmann::json& Config::resolved() const { return impl_->resolved; }

@@ -9,8 +9,13 @@
 namespace gradflow {
 namespace {
 
+/// An expression as echoed in a message: long ones are cut, the message stays readable.
+std::string shown(const std::string& text) { return text.size() <= 80 ? text : text.substr(0, 80) + "..."; }
+
 /// Recursive descent: sum := product (('+'|'-') product)*, product := power (('*'|'/') power)*,
 /// power := unary ('^' power)?, unary := '-' unary | atom, atom := number | name | name '(' sum ')' | '(' sum ')'.
+/// Nesting (parentheses, '^' chains, repeated '-') is limited so that hostile input cannot
+/// exhaust the stack: every cycle of the recursion passes through one Nested guard.
 class Parser {
  public:
   Parser(const std::string& text, const std::map<std::string, double>& vars, const std::string& key)
@@ -19,13 +24,13 @@ class Parser {
   double parse() {
     const double v = sum();
     skip();
-    if (i_ != s_.size()) fail("unexpected '" + s_.substr(i_) + "'");
+    if (i_ != s_.size()) fail("unexpected '" + shown(s_.substr(i_)) + "'");
     return v;
   }
 
  private:
   [[noreturn]] void fail(const std::string& why) const {
-    throw input_error(key_ + ": cannot evaluate \"" + s_ + "\": " + why);
+    throw input_error(key_ + ": cannot evaluate \"" + shown(s_) + "\": " + why);
   }
   void skip() {
     while (i_ < s_.size() && std::isspace(static_cast<unsigned char>(s_[i_]))) ++i_;
@@ -54,14 +59,29 @@ class Parser {
       else return v;
     }
   }
+  struct Nested {
+    explicit Nested(Parser& p) : p_(p) {
+      if (++p_.depth_ > max_expression_depth)
+        p_.fail("nested deeper than " + std::to_string(max_expression_depth) + " levels");
+    }
+    ~Nested() { --p_.depth_; }
+    Parser& p_;
+  };
   double power() {
     const double base = unary();
-    return eat('^') ? std::pow(base, power()) : base;
+    if (!eat('^')) return base;
+    const Nested guard(*this);
+    return std::pow(base, power());
   }
-  double unary() { return eat('-') ? -unary() : atom(); }
+  double unary() {
+    if (!eat('-')) return atom();
+    const Nested guard(*this);
+    return -unary();
+  }
   double atom() {
     skip();
     if (eat('(')) {
+      const Nested guard(*this);
       const double v = sum();
       if (!eat(')')) fail("missing ')'");
       return v;
@@ -78,6 +98,7 @@ class Parser {
     const std::string name = s_.substr(i_, j - i_);
     i_ = j;
     if (eat('(')) {
+      const Nested guard(*this);
       const double arg = sum();
       if (!eat(')')) fail("missing ')'");
       if (name == "sqrt") return std::sqrt(arg);
@@ -98,6 +119,7 @@ class Parser {
   const std::map<std::string, double>& vars_;
   const std::string& key_;
   std::size_t i_ = 0;
+  int depth_ = 0;
 };
 
 }  // namespace
@@ -105,7 +127,7 @@ class Parser {
 double evaluate_expression(const std::string& text, const std::map<std::string, double>& variables,
                            const std::string& key) {
   const double v = Parser(text, variables, key).parse();
-  if (!std::isfinite(v)) throw input_error(key + ": \"" + text + "\" evaluates to " + std::to_string(v));
+  if (!std::isfinite(v)) throw input_error(key + ": \"" + shown(text) + "\" evaluates to " + std::to_string(v));
   return v;
 }
 

@@ -11,6 +11,15 @@
 
 namespace gradflow {
 
+/// Deepest nesting an experiment may use: tables, dotted-key parts and arrays, counted from
+/// the top ("methods.1.eta" is 3). Real experiments use 4 at most (a recipe's [base]).
+inline constexpr std::size_t max_config_depth = 16;
+
+/// Throws input_error "<source>:<line>: nested deeper than ..." when TOML `text`, placed
+/// `base` levels down, nests deeper than max_config_depth. Run before toml::parse, which
+/// recurses (and so can overflow the stack) on deep input.
+void check_config_nesting(const std::string& text, const std::string& source, std::size_t base = 0);
+
 class Config {
  public:
   Config();
@@ -23,7 +32,8 @@ class Config {
   static Config load(const std::string& path);
 
   /// Applies one `--set key=value`. The value is read as a TOML value (number, boolean,
-  /// string, array); anything that does not parse as one is taken as a string.
+  /// string, array); anything that does not parse as one is taken as a string. The key and
+  /// value together may nest at most max_config_depth levels.
   void set(const std::string& assignment);
 
   double get(const std::string& key, double fallback);

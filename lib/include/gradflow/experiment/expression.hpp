@@ -6,7 +6,11 @@
 
 namespace gradflow {
 
-/// Evaluates `text`; throws input_error naming `key` on a syntax error or unknown variable.
+/// Deepest nesting of parentheses, '^' and unary '-' that an expression may use.
+inline constexpr int max_expression_depth = 200;
+
+/// Evaluates `text`; throws input_error naming `key` on a syntax error, an unknown variable
+/// or nesting deeper than max_expression_depth.
 double evaluate_expression(const std::string& text, const std::map<std::string, double>& variables,
                            const std::string& key);
 
