@@ -1,6 +1,7 @@
 // Seeded randomness, data sets and their validation.
 #include <boost/test/unit_test.hpp>
 
+#include "gradflow/model/init.hpp"
 #include "support.hpp"
 
 using namespace gradflow;
@@ -67,6 +68,48 @@ BOOST_AUTO_TEST_CASE(linear_orthogonal_inputs) {
   o.orthogonal = true;
   const Dataset ds = make_dataset(o, rng);
   BOOST_TEST((ds.X.transpose() * ds.X - Mat::Identity(20, 20)).norm() < 1e-12);
+}
+
+BOOST_AUTO_TEST_CASE(linear_teacher_from_an_initialiser) {
+  // Y = X Θ + noise with Θ drawn by the named initialiser from the same stream, right after X:
+  // the same seed gives the same set bit for bit, and with no noise Θ = X⁺Y is exactly that draw.
+  DataOptions o;
+  o.kind = "linear";
+  o.n = 300;
+  o.d = 200;
+  o.k = 200;
+  o.teacher_init = "lecun";
+  Rng a(7), b(7), c(8);
+  const Dataset A = make_dataset(o, a), B = make_dataset(o, b), C = make_dataset(o, c);
+  BOOST_TEST((A.X == B.X));
+  BOOST_TEST((A.Y == B.Y));
+  BOOST_TEST((A.Y != C.Y));
+  Rng ref(7);
+  const Mat X = ref.normal(300, 200);
+  const Mat Theta = init_matrix(200, 200, 200, 200, InitOptions{"lecun", 1.0}, ref);
+  BOOST_TEST((A.X == X));
+  const Mat solved = A.X.colPivHouseholderQr().solve(A.Y);
+  BOOST_TEST((solved - Theta).cwiseAbs().maxCoeff() < 1e-10);
+  // LeCun: N(0, 1/fan_in), fan_in = d = 200; 40000 entries give the variance to about 0.7%.
+  BOOST_TEST(std::abs(Theta.squaredNorm() / 40000 * 200 - 1.0) < 0.03);
+  // He doubles it; normal is N(0, 1), as the slide's W(0).
+  o.teacher_init = "he";
+  Rng h(7);
+  const Dataset H = make_dataset(o, h);
+  const Mat He = H.X.colPivHouseholderQr().solve(H.Y);
+  BOOST_TEST(std::abs(He.squaredNorm() / 40000 * 100 - 1.0) < 0.03);
+  o.teacher_init = "normal";
+  Rng nrm(7);
+  const Dataset N = make_dataset(o, nrm);
+  BOOST_TEST(std::abs(N.X.colPivHouseholderQr().solve(N.Y).squaredNorm() / 40000 - 1.0) < 0.03);
+  // Without teacher_init the teacher keeps its N(0, 1/d) entries from the same stream as before.
+  o.teacher_init.clear();
+  Rng old(7), oref(7);
+  const Dataset D = make_dataset(o, old);
+  (void)oref.normal(300, 200);
+  BOOST_TEST((D.Y == D.X * oref.normal(200, 200, 1.0 / std::sqrt(200.0))));
+  o.teacher_init = "gaussianish";
+  BOOST_CHECK_THROW(o.validate(), input_error);
 }
 
 BOOST_AUTO_TEST_CASE(impossible_sizes_are_rejected) {

@@ -114,6 +114,7 @@ variants = ["small", "large"]
 [[claims]]
 text = "a level never reached orders after every reached one"
 kind = "trend"
+about_not_reaching = true
 metric = "iterations_below(loss,0.5)@gd"
 direction = "increasing"
 variants = ["short", "large"]

@@ -223,6 +223,72 @@ BOOST_AUTO_TEST_CASE(gradient_descent_obeys_the_theorem) {
     }
 }
 
+BOOST_AUTO_TEST_CASE(spectral_step_closed_form_and_contraction) {
+  // X = [2 0; 0 1; 0 0]: K = 4, μ = 1. W1W1ᵀ = diag(9, 1), W2ᵀW2 = diag(1, 4), so τ's
+  // eigenvalues are {9, 1} + {1, 4}: α0 = 2, β0 = 13, η = 2/(4·13 + 1·2) = 1/27 and the
+  // contraction (52 − 2)/(52 + 2) = 25/27.
+  Mat X = Mat::Zero(3, 2), W1 = Mat::Zero(2, 3), W2 = Mat::Zero(3, 2);
+  X(0, 0) = 2, X(1, 1) = 1;
+  W1(0, 0) = 3, W1(1, 1) = 1;
+  W2(0, 0) = 1, W2(1, 1) = 2;
+  const XuSpectralStep s = xu_spectral_step(X, W1, W2);
+  BOOST_TEST(std::abs(s.K - 4) < 1e-14);
+  BOOST_TEST(std::abs(s.mu - 1) < 1e-14);
+  BOOST_TEST(std::abs(s.tau_min - 2) < 1e-13);
+  BOOST_TEST(std::abs(s.tau_max - 13) < 1e-13);
+  BOOST_TEST(std::abs(s.eta - 1.0 / 27) < 1e-15);
+  BOOST_TEST(std::abs(s.contraction - 25.0 / 27) < 1e-14);
+  // One layer (τ = identity): 2/(K + μ), and one GD step on ½‖Y − XW‖² contracts W − W* by
+  // exactly (K − μ)/(K + μ) along the extreme eigenvectors of XᵀX and by no more elsewhere.
+  Rng rng(3);
+  const Mat A = rng.normal(30, 5), Y = rng.normal(30, 2);
+  const XuSpectralStep one = xu_spectral_step(A);
+  const Eigen::SelfAdjointEigenSolver<Mat> es(A.transpose() * A);
+  BOOST_TEST(std::abs(one.eta - 2 / (es.eigenvalues()(4) + es.eigenvalues()(0))) < 1e-15 * one.eta * 10);
+  const Mat Ws = A.colPivHouseholderQr().solve(Y);
+  for (int trial = 0; trial < 3; ++trial) {
+    Mat W = trial == 0 ? Mat(Ws + es.eigenvectors().col(0) * Mat::Ones(1, 2))
+          : trial == 1 ? Mat(Ws + es.eigenvectors().col(4) * Mat::Ones(1, 2))
+                       : Mat(Ws + rng.normal(5, 2));
+    const double before = (W - Ws).norm();
+    W -= one.eta * A.transpose() * (A * W - Y);
+    const double ratio = (W - Ws).norm() / before;
+    BOOST_TEST(ratio <= one.contraction * (1 + 1e-9));
+    if (trial < 2) BOOST_TEST(std::abs(ratio - one.contraction) < 1e-9);
+  }
+  BOOST_CHECK_THROW(xu_spectral_step(Mat::Ones(3, 2)), input_error);  // σ_min(X) = 0
+}
+
+BOOST_AUTO_TEST_CASE(adaptive_step_equals_the_fixed_step_when_the_cap_binds) {
+  // a1 does not depend on t and a2(t), a3(t), a4(t) grow with L(t), so f'(η, t) falls as L(t)
+  // falls and argmin f(·, t) can only grow along a descending run. When the cap already binds
+  // at t = 0 (argmin f(·, 0) ≥ η_max, so η* = η_max), η*_t = min(argmin f(·, t), η_max) = η_max
+  // at every t: the adaptive and the fixed runs coincide, a property of the capped bound.
+  // xu2023's σ = 1 case (20×20 orthogonal X, h = 200) is of that kind, σ = 100 is not.
+  int capped = 0, free = 0;
+  for (const double sigma : {1.0, 100.0}) {
+    const Instance p = xu_instance(20, 20, 200, 20, sigma, 1.0, 1);
+    const XuRate rate(p.X, p.Y, p.W1, p.W2);
+    const double L0 = rate.initial().loss0;
+    double prev = 0.0;
+    for (const double frac : {1.0, 0.5, 0.1, 1e-3, 1e-6, 0.0}) {
+      const double step = rate.argmin_step(frac * L0);
+      BOOST_TEST(step >= prev, "σ = " << sigma << ", L = " << frac << " L(0)");
+      prev = step;
+      if (rate.argmin_step(L0) >= rate.eta_max()) BOOST_TEST(rate.adaptive_step(frac * L0) == rate.eta_star());
+    }
+    if (rate.argmin_step(L0) >= rate.eta_max()) {
+      ++capped;
+      BOOST_TEST(sigma == 1.0);
+    } else {
+      ++free;
+      BOOST_TEST(rate.adaptive_step(1e-6 * L0) > rate.eta_star());  // the schedule may then grow
+    }
+  }
+  BOOST_TEST(capped == 1);
+  BOOST_TEST(free == 1);
+}
+
 BOOST_AUTO_TEST_CASE(rejects_bad_input) {
   BOOST_CHECK_THROW(XuRate(xu_initial(m1(1), m1(2), m1(1), m1(1)), XuConstants{1.5, 0.5}), input_error);
   // h = 1 < rank(X) = 2.

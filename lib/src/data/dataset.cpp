@@ -10,6 +10,7 @@
 
 #include "gradflow/core/error.hpp"
 #include "gradflow/core/resources.hpp"
+#include "gradflow/model/init.hpp"
 
 namespace gradflow {
 namespace {
@@ -141,6 +142,7 @@ void DataOptions::validate() const {
   if (kind == "csv" && path.empty()) bad("path", "is required for data.kind = \"csv\"");
   if (kind == "csv" && target_columns < 1) bad("target_columns", "must be at least 1");
   if (!std::isfinite(y)) bad("y", "must be finite");
+  if (!teacher_init.empty()) InitOptions{teacher_init, 1.0}.validate("data.teacher_init");
 }
 
 Mat read_table(const std::string& path, bool header, std::vector<std::size_t>* lines) {
@@ -222,7 +224,8 @@ Dataset make_dataset(const DataOptions& o, Rng& rng) {
       Eigen::HouseholderQR<Mat> qr(X);
       X = qr.householderQ() * Mat::Identity(o.n, o.d);
     }
-    const Mat Theta = rng.normal(o.d, o.k, 1.0 / std::sqrt(static_cast<double>(o.d)));
+    const Mat Theta = o.teacher_init.empty() ? rng.normal(o.d, o.k, 1.0 / std::sqrt(static_cast<double>(o.d)))
+                                             : init_matrix(o.d, o.k, o.d, o.k, InitOptions{o.teacher_init, 1.0}, rng);
     Mat Y = X * Theta + rng.normal(o.n, o.k, o.noise);
     return {std::move(X), std::move(Y), "linear", "synthetic linear teacher Y = X Theta + noise"};
   }

@@ -30,7 +30,10 @@ void parse_data(Config& c, DataOptions& d) {
     d.teacher_width = c.get("data.teacher_width", long{d.teacher_width});
     d.teacher_activation = c.get("data.teacher_activation", d.teacher_activation);
   }
-  if (d.kind == "linear") d.orthogonal = c.get("data.orthogonal", d.orthogonal);
+  if (d.kind == "linear") {
+    d.orthogonal = c.get("data.orthogonal", d.orthogonal);
+    d.teacher_init = c.get("data.teacher_init", d.teacher_init);
+  }
   if (d.kind == "csv") {
     d.path = c.get("data.path", d.path);
     d.target_columns = c.get("data.target_columns", long{d.target_columns});

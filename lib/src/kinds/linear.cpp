@@ -84,17 +84,29 @@ void one_layer_theory(const Problem& problem, nlohmann::json& j) {
 const Registration<ModelKind> linear{{
     .name = "linear",
     .summary = "one layer, f = XW: the non-over-parameterised baseline; with init = zeros, a quadratic",
-    .keys = {{"init", KeyType::text, std::string("normal"), "initialiser of W: normal, ntk, xavier, he, uniform or zeros"},
-             init_scale_key},
+    .keys = {{"init", KeyType::text, std::string("normal"), "initialiser of W: normal, ntk, lecun, xavier, he, uniform or zeros"},
+             init_scale_key,
+             {"product_width", KeyType::integer, 0L,
+              "h > 0: start at W1(0) W2(0), W1 d x h and W2 h x k drawn as linear2's (the same draws for the same seed)"}},
     .validate =
         [](const Params& p, const Dataset&) {
           if (p.text("init") != "zeros") init_of(p).validate("model.init");
+          const long h = p.integer("product_width");
+          if (h < 0 || h > 10'000'000) throw input_error("model.product_width: must lie in [0, 10000000], got " + std::to_string(h));
+          if (h > 0 && p.text("init") == "zeros") throw input_error("model.product_width: needs a random init, not zeros");
         },
     .build =
         [](const Params& p, const Dataset& data, Rng& rng) {
           // W ∈ R^{d×k}; init "zeros" starts at the origin (the quadratic of Su–Boyd–Candès).
-          const Mat W = p.text("init") == "zeros" ? Mat::Zero(data.d(), data.k())
-                                                  : init_matrix(data.d(), data.k(), data.d(), data.k(), init_of(p), rng);
+          Mat W;
+          if (const Index h = p.integer("product_width"); h > 0) {
+            // linear2's draws in linear2's order, so the baseline starts where its product starts.
+            const Mat W1 = init_matrix(data.d(), h, data.d(), h, init_of(p), rng);
+            W = W1 * init_matrix(h, data.k(), h, data.k(), init_of(p), rng);
+          } else {
+            W = p.text("init") == "zeros" ? Mat::Zero(data.d(), data.k())
+                                          : init_matrix(data.d(), data.k(), data.d(), data.k(), init_of(p), rng);
+          }
           return ModelInstance{std::make_unique<Linear>(data.X, data.k()), Eigen::Map<const Vec>(W.data(), W.size())};
         },
     .memory =
@@ -114,7 +126,7 @@ const Registration<ModelKind> linear2{{
     .summary = "two-layer linear network f = X W1 W2 (Xu et al.)",
     .keys = {{"width", KeyType::integer, 1000L, "hidden width h"},
              {"init", KeyType::text, std::string("normal"),
-              "initialiser: normal, ntk, xavier, he, uniform, balanced (spectral, D(0) = 0) or imbalance (Xu et al.)"},
+              "initialiser: normal, ntk, lecun, xavier, he, uniform, balanced (spectral, D(0) = 0) or imbalance (Xu et al.)"},
              init_scale_key,
              {"imbalance", KeyType::number, 1.0, "Xu et al.'s sigma", {},
               [](const Params& p) { return p.text("init") == "imbalance"; }, "init = imbalance"}},

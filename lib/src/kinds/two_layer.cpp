@@ -22,7 +22,7 @@ double lambda_max_sym(const Mat& H) {
 
 const KeySpec width_key{"width", KeyType::integer, 1000L, "hidden width m"};
 const KeySpec init_key{"init", KeyType::text, std::string("normal"),
-                       "hidden-layer initialiser: normal, ntk, xavier, he or uniform (docs/experiment.md)"};
+                       "hidden-layer initialiser: normal, ntk, lecun, xavier, he or uniform (docs/experiment.md)"};
 const KeySpec init_scale_key{"init_scale", KeyType::number, 1.0, "the initialiser's scale s"};
 
 InitOptions init_of(const Params& p) { return {p.text("init"), p.number("init_scale")}; }

@@ -7,9 +7,10 @@
 namespace gradflow {
 
 void InitOptions::validate(const std::string& key) const {
-  if (scheme != "normal" && scheme != "ntk" && scheme != "xavier" && scheme != "he" && scheme != "uniform")
+  if (scheme != "normal" && scheme != "ntk" && scheme != "lecun" && scheme != "xavier" && scheme != "he" &&
+      scheme != "uniform")
     throw input_error(key + ": unknown initialiser '" + scheme +
-                      "' (expected normal, ntk, xavier, he or uniform)");
+                      "' (expected normal, ntk, lecun, xavier, he or uniform)");
   if (!(scale > 0) || !std::isfinite(scale)) throw input_error(key + "_scale: must be positive");
 }
 
@@ -22,6 +23,7 @@ Mat init_matrix(Index rows, Index cols, Index fan_in, Index fan_out, const InitO
   double sd = o.scale;
   if (o.scheme == "xavier") sd *= std::sqrt(2.0 / (fi + fo));
   if (o.scheme == "he") sd *= std::sqrt(2.0 / fi);
+  if (o.scheme == "lecun") sd *= std::sqrt(1.0 / fi);
   return rng.normal(rows, cols, sd);
 }
 

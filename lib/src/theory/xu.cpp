@@ -45,6 +45,36 @@ std::pair<double, double> tau_spectrum_bounds(const Mat& W1, const Mat& W2) {
   return {pos(e1(e1.size() - 1)) + pos(e2(e2.size() - 1)), e1(0) + e2(0)};
 }
 
+namespace {
+
+XuSpectralStep spectral_step(const Mat& X, double tau_min, double tau_max) {
+  if (X.size() == 0) throw input_error("xu_spectral_step: empty X");
+  const Vec sx = singular_values(X);
+  XuSpectralStep s;
+  s.K = sx(0) * sx(0);
+  // μ needs N ≥ n (σ_min over all n columns), as eq. (21) does.
+  // Numerically zero below max(N, n)·eps·σ_max, as xu_initial's rank.
+  const double tol = static_cast<double>(std::max(X.rows(), X.cols())) * std::numeric_limits<double>::epsilon() * sx(0);
+  s.mu = X.rows() >= X.cols() && sx(sx.size() - 1) > tol ? sx(sx.size() - 1) * sx(sx.size() - 1) : 0.0;
+  if (!(s.mu > 0.0)) throw input_error("xu_spectral_step: σ_min(X) = 0, so the spectrum of XᵀX has no positive lower end");
+  s.tau_min = tau_min;
+  s.tau_max = tau_max;
+  const double lo = s.mu * tau_min, hi = s.K * tau_max;
+  s.eta = 2.0 / (hi + lo);
+  s.contraction = (hi - lo) / (hi + lo);
+  return s;
+}
+
+}  // namespace
+
+XuSpectralStep xu_spectral_step(const Mat& X, const Mat& W1, const Mat& W2) {
+  if (X.cols() != W1.rows()) throw input_error("xu_spectral_step: X is N×n and W1 must be n×h");
+  const auto [lo, hi] = tau_spectrum_bounds(W1, W2);
+  return spectral_step(X, lo, hi);
+}
+
+XuSpectralStep xu_spectral_step(const Mat& X) { return spectral_step(X, 1.0, 1.0); }
+
 XuInitial xu_initial(const Mat& X, const Mat& Y, const Mat& W1, const Mat& W2) {
   XuInitial s;
   s.N = X.rows();

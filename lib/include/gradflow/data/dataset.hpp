@@ -30,6 +30,9 @@ struct DataOptions {
   Index teacher_width = 20;     ///< hidden width of the teacher network
   std::string teacher_activation = "relu";
   bool orthogonal = false;      ///< linear: X is the Q factor of a Gaussian matrix
+  /// linear: the teacher Θ (d×k) of Y = XΘ + noise; empty: N(0, 1/d) entries, else drawn by
+  /// that initialiser (model/init.hpp: normal, ntk, lecun, xavier, he, uniform; fan_in d, fan_out k).
+  std::string teacher_init;
   std::string path;             ///< csv: file to read
   Index target_columns = 1;     ///< csv: the last columns that are targets
   bool header = false;          ///< csv: skip the first line

@@ -27,18 +27,22 @@
 //   x = 100                                # optional: the variant's abscissa in the summary
 //   set = ["model.width=100"]              # key overrides (the `--set` syntax)
 //   full = ["model.width=4000"]            # optional: more overrides per size (tiny/default/full)
-//   [[tables]]                             # optional: a table of means over the repeats
+//   [[tables]]                             # optional: a table of means ± seed-to-seed sd over the repeats
 //   title = "iterations to reach L* + 1e-8"
 //   metric = "iterations_below(loss,loss_star+1e-8)"   # a metric (below), rows = variants
 //   methods = ["gd"]                       # optional: the columns (default every method)
+//   paper = { "m=100" = 18.9 }             # optional: the paper's value per variant label, printed
+//   paper_label = "slide"                  #   beside the measured one (and, for one method, the difference)
 //   [[claims]]                             # checked by a generic mechanism, see below
 //   text = "wider is faster"               # what is checked, in words
 //   paper = "larger width => faster convergence"   # the paper's statement it stands for
 //   kind = "trend" | "compare" | "monotone"
+//   about_not_reaching = false             # optional, see "Verdicts"
 //
 // Claim kinds:
 //   trend     `metric` (a value, below) is `direction` = "increasing" | "decreasing" over the
-//             variants in file order (strictly, beyond a relative tolerance `tol`, default 0).
+//             variants in file order (strictly, beyond a relative tolerance `tol`, default 0,
+//             and beyond the seed-to-seed spread, see "Verdicts").
 //   compare   `lhs` `op` `rhs` (op one of < <= > >=) in every variant (or those in `variants`,
 //             a list of labels).
 //   monotone  column `column` of method `method` is non-increasing in t (`direction` =
@@ -46,6 +50,21 @@
 //             default 0) in every variant; `expect = false` says the paper's theory does
 //             *not* promise it (PASS then means "behaves as the theory says", either way the
 //             report states where it fails).
+// Verdicts: PASS, FAIL or INCONCLUSIVE.
+//   FAIL          the measured means contradict the claim (or a value is undefined, NaN).
+//   INCONCLUSIVE  the means agree with the claim, but a value is censored: a level was not
+//                 reached within the run in some seed ("not reached"), so the count is only
+//                 known to exceed the budget; or a trend step does not exceed the seed-to-seed
+//                 spread, sqrt(s_a² + s_b²) with s the sample standard deviation over the
+//                 repeats of each variant's value (0 with one seed: one seed has no spread).
+//                 A censored value fails the claim as usual when the claim says so
+//                 (a censored count is +inf), it never passes it.
+//   PASS          otherwise.
+//   A claim about a level *not* being reached sets about_not_reaching = true: "not reached"
+//   is then its measurement, ordered after every reached count, and may pass it.
+// `gradflow reproduce` exits 0 once every variant ran, whatever the verdicts (they are results,
+// printed with their counts on the last line, and in report.md and summary.json); bad input
+// exits 2.
 // Values: an expression (expression.hpp grammar) over
 //   metric@method terms: fitted_rate, final_loss, t_reached, iterations, initial_loss,
 //                        max(col), min(col), last(col), first(col), increases(col) (number of
@@ -83,6 +102,7 @@ struct RecipeClaim {
   std::string lhs, op, rhs;        ///< compare
   std::string method, column, after;  ///< monotone
   bool expect = true;
+  bool about_not_reaching = false;  ///< "not reached" is the claim's measurement, not a censored one
   double tol = 0.0;
   std::vector<std::string> variants;  ///< compare / monotone: restrict to these labels
 };
@@ -98,9 +118,13 @@ struct RecipeFigure {
 
 /// A `[[tables]]` entry: the mean of `metric` over the repeats, one row per variant, one
 /// column per method (all, or those listed in `methods`), printed in report.md.
+/// Optional `paper = { "normal/over" = 18.92, ... }` and `paper_label = "slide"`: the paper's
+/// value per variant, printed beside the measured one with the difference.
 struct RecipeTable {
   std::string title, metric;
   std::vector<std::string> methods;
+  std::map<std::string, double> paper;
+  std::string paper_label = "paper";
 };
 
 struct Recipe {
@@ -134,10 +158,32 @@ struct ReproduceOptions {
   std::vector<std::string> sets; ///< extra overrides applied last to every variant
 };
 
+enum class Verdict { pass, fail, inconclusive };
+/// "PASS", "FAIL", "INCONCLUSIVE".
+const char* to_string(Verdict v);
+
+/// One variant's value of a claim: the mean over the repeats, the sample standard deviation of
+/// the per-seed values (0 for one seed) and whether some seed did not reach a level (the mean
+/// is then +inf, "not reached").
+struct ClaimValue {
+  double mean = 0.0;
+  double spread = 0.0;
+  bool censored = false;
+};
+
+/// The verdict of a trend over variants in order (the rules under "Verdicts" above).
+Verdict trend_verdict(const std::vector<ClaimValue>& values, const std::string& direction, double tol,
+                      bool about_not_reaching);
+/// The verdict of `lhs op rhs` over variants: FAIL if it fails in one, else INCONCLUSIVE if a
+/// side is censored (unless about_not_reaching), else PASS; no pairs is FAIL.
+Verdict compare_verdict(const std::vector<std::pair<ClaimValue, ClaimValue>>& sides, const std::string& op,
+                        bool about_not_reaching);
+
 struct ClaimResult {
   RecipeClaim claim;
-  bool pass = false;
-  std::string measured;  ///< the numbers, in words
+  bool pass = false;     ///< verdict == Verdict::pass
+  Verdict verdict = Verdict::fail;
+  std::string measured;  ///< the numbers, in words (means ± seed-to-seed spread)
 };
 
 struct ReproduceResult {
@@ -146,6 +192,10 @@ struct ReproduceResult {
   std::string report_path;    ///< <out>/report.md
   std::string tables_text;    ///< the [[tables]] as markdown (also in report.md)
   bool all_pass() const;
+  /// Number of claims with this verdict.
+  long count(Verdict v) const;
+  /// "8 PASS, 1 FAIL, 2 INCONCLUSIVE (of 11 claims)".
+  std::string counts_text() const;
 };
 
 /// Runs every variant (writing <out>/<variant>/ run folders), the summary (<out>/summary.csv,

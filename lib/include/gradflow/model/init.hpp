@@ -8,7 +8,7 @@
 namespace gradflow {
 
 struct InitOptions {
-  std::string scheme = "normal";  ///< normal | ntk | xavier | he | uniform
+  std::string scheme = "normal";  ///< normal | ntk | lecun | xavier | he | uniform
   double scale = 1.0;
 
   void validate(const std::string& key) const;
@@ -17,6 +17,7 @@ struct InitOptions {
 /// A rows×cols weight matrix for a layer with the given fan-in and fan-out:
 ///   normal   N(0, scale²)
 ///   ntk      N(0, 1)·scale         (the model's own 1/√m carries the scaling)
+///   lecun    N(0, 1/fan_in)·scale²  (NTK's variance without a 1/√m in the model, e.g. linear2)
 ///   xavier   N(0, 2/(fan_in + fan_out))·scale²
 ///   he       N(0, 2/fan_in)·scale²
 ///   uniform  U(−b, b), b = scale/√fan_in

@@ -55,6 +55,24 @@ Mat linear2_imbalance(const Mat& W1, const Mat& W2);
 /// {λ_min(τ), λ_max(τ)} = {λ_n(W1W1ᵀ) + λ_m(W2ᵀW2), λ_1(W1W1ᵀ) + λ_1(W2ᵀW2)} on n×m matrices.
 std::pair<double, double> tau_spectrum_bounds(const Mat& W1, const Mat& W2);
 
+/// The fixed step of the slide's init table (issue 16): near W(0) GD moves W = W1W2 by
+/// W⁺ ≈ W − η τ_0(Xᵀ(XW − Y)) (slide eq. 16 without its η² term), so the error W − W* contracts
+/// by I − η τ_0∘XᵀX, whose eigenvalues lie in [μ α0, K β0] with K = σ²_max(X), μ = σ²_min(X),
+/// α0 = λ_min(τ_0), β0 = λ_max(τ_0) (a product of two PSD operators). The step minimising
+/// the worst contraction over that interval is η = 2/(K β0 + μ α0), contraction
+/// (Kβ0 − μα0)/(Kβ0 + μα0). One layer (τ = identity, α0 = β0 = 1): 2/(K + μ), eq. (21)'s
+/// minimax step (eq. 21's own minimiser is 1/K).
+struct XuSpectralStep {
+  double K = 0.0, mu = 0.0;          ///< σ²_max(X), σ²_min(X)
+  double tau_min = 1.0, tau_max = 1.0;  ///< α0, β0 (1 for one layer)
+  double eta = 0.0;                  ///< 2/(K β0 + μ α0)
+  double contraction = 0.0;          ///< (K β0 − μ α0)/(K β0 + μ α0), per step on ‖W − W*‖
+};
+/// For linear2 (W1 n×h, W2 h×m); throws input_error when σ_min(X) = 0 or the sizes differ.
+XuSpectralStep xu_spectral_step(const Mat& X, const Mat& W1, const Mat& W2);
+/// For the one-layer model (τ = identity).
+XuSpectralStep xu_spectral_step(const Mat& X);
+
 /// f(η) = 1 − a1η + a2η² + a3η³ + a4η⁴ (slide eqs. 26, 29, 30).
 struct RatePolynomial {
   double a1 = 0.0, a2 = 0.0, a3 = 0.0, a4 = 0.0;

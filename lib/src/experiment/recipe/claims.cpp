@@ -38,39 +38,40 @@ std::string cell(const std::string& text) {
   return out;
 }
 
+std::string fmt(const ClaimValue& v) {
+  return std::isfinite(v.mean) && v.spread > 0 ? fmt(v.mean) + " ± " + fmt(v.spread) : fmt(v.mean);
+}
+
 bool selected(const RecipeClaim& c, const RecipeVariant& v) {
   return c.variants.empty() || std::find(c.variants.begin(), c.variants.end(), v.label) != c.variants.end();
 }
 
 ClaimResult check(const RecipeClaim& c, const std::vector<VariantRuns>& vs, const std::string& where) {
-  ClaimResult res{c, false, ""};
+  ClaimResult res{c, false, Verdict::fail, ""};
   std::ostringstream m;
   if (c.kind == "trend") {
-    std::vector<double> vals;
+    std::vector<ClaimValue> vals;
     for (const auto& v : vs)
       if (selected(c, *v.variant)) {
-        vals.push_back(value(c.metric, v, where));
+        vals.push_back(claim_value(c.metric, v, where));
         m << (vals.size() > 1 ? ", " : "") << v.variant->label << ": " << fmt(vals.back());
       }
-    bool ok = vals.size() >= 2;
-    for (std::size_t i = 1; i < vals.size(); ++i) {
-      // inf − inf is NaN: two levels never reached cannot be ordered, and the claim fails.
-      const double step = vals[i] - vals[i - 1], slack = std::isfinite(vals[i - 1]) ? c.tol * std::abs(vals[i - 1]) : 0.0;
-      ok = ok && (c.direction == "increasing" ? step > slack : step < -slack);
+    res.verdict = trend_verdict(vals, c.direction, c.tol, c.about_not_reaching);
+    if (res.verdict == Verdict::inconclusive) {
+      const bool censored = std::any_of(vals.begin(), vals.end(), [](const ClaimValue& x) { return x.censored; });
+      m << (censored ? " (a level not reached: censored)" : " (a step within the seed-to-seed spread)");
     }
-    res.pass = ok;
   } else if (c.kind == "compare") {
-    bool ok = true;
-    int count = 0;
+    std::vector<std::pair<ClaimValue, ClaimValue>> sides;
     for (const auto& v : vs) {
       if (!selected(c, *v.variant)) continue;
-      const double l = value(c.lhs, v, where), r = value(c.rhs, v, where);
-      const bool holds = c.op == "<" ? l < r : c.op == "<=" ? l <= r : c.op == ">" ? l > r : l >= r;
-      ok = ok && holds;
-      m << (count++ ? "; " : "") << v.variant->label << ": " << fmt(l) << " " << c.op << " " << fmt(r)
-        << (holds ? "" : " (fails)");
+      sides.emplace_back(claim_value(c.lhs, v, where), claim_value(c.rhs, v, where));
+      const bool holds = compare_verdict({sides.back()}, c.op, true) == Verdict::pass;
+      m << (sides.size() > 1 ? "; " : "") << v.variant->label << ": " << fmt(sides.back().first) << " " << c.op << " "
+        << fmt(sides.back().second) << (holds ? "" : " (fails)");
     }
-    res.pass = ok && count > 0;
+    res.verdict = compare_verdict(sides, c.op, c.about_not_reaching);
+    if (res.verdict == Verdict::inconclusive) m << " (a level not reached: censored)";
   } else {  // monotone
     bool all = true;
     int count = 0;
@@ -100,10 +101,51 @@ ClaimResult check(const RecipeClaim& c, const std::vector<VariantRuns>& vs, cons
         m << "not monotone: " << ups << " of " << checked << " steps go the wrong way, between t = " << fmt(first)
           << " and " << fmt(lastt);
     }
-    res.pass = count > 0 && all == c.expect;
+    res.verdict = count > 0 && all == c.expect ? Verdict::pass : Verdict::fail;
   }
+  res.pass = res.verdict == Verdict::pass;
   res.measured = m.str();
   return res;
 }
 
 }  // namespace gradflow::recipe_detail
+
+namespace gradflow {
+
+using recipe_detail::never;
+
+const char* to_string(Verdict v) {
+  return v == Verdict::pass ? "PASS" : v == Verdict::fail ? "FAIL" : "INCONCLUSIVE";
+}
+
+Verdict trend_verdict(const std::vector<ClaimValue>& vals, const std::string& direction, double tol,
+                      bool about_not_reaching) {
+  if (vals.size() < 2) return Verdict::fail;
+  bool censored = false, within_spread = false;
+  for (std::size_t i = 1; i < vals.size(); ++i) {
+    const ClaimValue &a = vals[i - 1], &b = vals[i];
+    if (std::isnan(a.mean) || std::isnan(b.mean)) return Verdict::fail;
+    censored = censored || a.censored || b.censored;
+    // inf − inf is NaN: two levels never reached cannot be ordered, and the claim fails.
+    const double step = b.mean - a.mean, slack = std::isfinite(a.mean) ? tol * std::abs(a.mean) : 0.0;
+    if (!(direction == "increasing" ? step > slack : step < -slack)) return Verdict::fail;
+    if (std::isfinite(step) && std::abs(step) <= std::hypot(a.spread, b.spread)) within_spread = true;
+  }
+  if (censored && !about_not_reaching) return Verdict::inconclusive;
+  return within_spread ? Verdict::inconclusive : Verdict::pass;
+}
+
+Verdict compare_verdict(const std::vector<std::pair<ClaimValue, ClaimValue>>& sides, const std::string& op,
+                        bool about_not_reaching) {
+  if (sides.empty()) return Verdict::fail;
+  bool censored = false;
+  for (const auto& [lv, rv] : sides) {
+    const double l = lv.mean, r = rv.mean;
+    const bool holds = op == "<" ? l < r : op == "<=" ? l <= r : op == ">" ? l > r : l >= r;
+    if (!holds) return Verdict::fail;
+    censored = censored || lv.censored || rv.censored || l == never || r == never;
+  }
+  return censored && !about_not_reaching ? Verdict::inconclusive : Verdict::pass;
+}
+
+}  // namespace gradflow

@@ -43,9 +43,17 @@ std::map<std::string, double> variables(const VariantRuns& v);
 double mean_finite(const std::vector<double>& v);
 /// Evaluates a value expression for one variant (metric@method terms averaged over repeats).
 double value(const std::string& text, const VariantRuns& v, const std::string& where);
+/// The expression evaluated on each repeat alone (its own runs and theory numbers).
+std::vector<double> seed_values(const std::string& text, const VariantRuns& v, const std::string& where);
+/// Sample standard deviation of the finite entries (0 when fewer than 2).
+double sample_sd(const std::vector<double>& v);
+/// value() with the seed-to-seed spread of seed_values() and whether it is censored.
+ClaimValue claim_value(const std::string& text, const VariantRuns& v, const std::string& where);
 
 // claims.cpp
 std::string fmt(double v);
+/// "mean ± spread" (just the mean when the spread is 0 or the value is not finite).
+std::string fmt(const ClaimValue& v);
 /// Text for a markdown table cell: '|' would end the cell.
 std::string cell(const std::string& text);
 ClaimResult check(const RecipeClaim& c, const std::vector<VariantRuns>& vs, const std::string& where);

@@ -87,7 +87,6 @@ double method_metric(const std::string& metric, const MethodResult& m, const nlo
   auto need = [&](std::size_t k) {
     if (args.size() != k) throw input_error(where + ": " + name + " takes " + std::to_string(k) + " argument(s)");
   };
-  const auto& rows = m.table.rows;
   if (name == "fitted_rate") return m.rate;
   if (name == "final_loss") return m.final_value("loss");
   if (name == "initial_loss") {
@@ -183,48 +182,104 @@ double mean_finite(const std::vector<double>& v) {
 }
 
 
+/// Repeat r's run quantities and theory numbers (per-method ones as <method>__<key>).
+std::map<std::string, double> run_variables(const VariantRuns& v, std::size_t r) {
+  std::map<std::string, double> out;
+  for (const auto& [k, val] : v.theory[r].items())
+    if (val.is_number()) out[k] = val.get<double>();
+  // Per-method theory numbers as <method>__<key>, e.g. nag_g7__t_star.
+  if (v.theory[r].contains("methods"))
+    for (const auto& [mname, mj] : v.theory[r]["methods"].items())
+      for (const auto& [k, val] : mj.items())
+        if (val.is_number()) out[mname + "__" + k] = val.get<double>();
+  out["lambda0"] = v.runs[r].lambda0;
+  out["lambda_min_h0"] = v.runs[r].lambda_min_h0;
+  out["loss0"] = v.runs[r].loss0;
+  return out;
+}
+
 std::map<std::string, double> variables(const VariantRuns& v) {
   std::map<std::string, std::vector<double>> acc;
-  for (std::size_t r = 0; r < v.runs.size(); ++r) {
-    for (const auto& [k, val] : v.theory[r].items())
-      if (val.is_number()) acc[k].push_back(val.get<double>());
-    // Per-method theory numbers as <method>__<key>, e.g. nag_g7__t_star.
-    if (v.theory[r].contains("methods"))
-      for (const auto& [mname, mj] : v.theory[r]["methods"].items())
-        for (const auto& [k, val] : mj.items())
-          if (val.is_number()) acc[mname + "__" + k].push_back(val.get<double>());
-    acc["lambda0"].push_back(v.runs[r].lambda0);
-    acc["lambda_min_h0"].push_back(v.runs[r].lambda_min_h0);
-    acc["loss0"].push_back(v.runs[r].loss0);
-  }
+  for (std::size_t r = 0; r < v.runs.size(); ++r)
+    for (const auto& [k, val] : run_variables(v, r)) acc[k].push_back(val);
   std::map<std::string, double> out;
   for (const auto& [k, vals] : acc) out[k] = mean_finite(vals);
   out["x"] = v.variant->has_x ? v.variant->x : nan;
   return out;
 }
 
-/// Evaluates a value expression for one variant (metric@method terms averaged over repeats).
-double value(const std::string& text, const VariantRuns& v, const std::string& where) {
+namespace {
+
+const std::regex& metric_term() {
   static const std::regex term(R"(([A-Za-z_][A-Za-z_0-9]*(\([^()]*\))?)@([A-Za-z_][A-Za-z_0-9]*))");
-  auto vars = variables(v);
+  return term;
+}
+
+/// Evaluates `text` with each metric@method term replaced by term(metric, method); a term
+/// that is `never` makes the whole value `never`, NaN makes it NaN.
+template <class Term>
+double evaluate_with_terms(const std::string& text, std::map<std::string, double> vars, const std::string& where,
+                           Term term) {
   std::string expr;
   std::size_t last = 0, k = 0;
-  for (auto it = std::sregex_iterator(text.begin(), text.end(), term); it != std::sregex_iterator(); ++it) {
+  for (auto it = std::sregex_iterator(text.begin(), text.end(), metric_term()); it != std::sregex_iterator(); ++it) {
     const auto& mt = *it;
-    std::vector<double> vals;
-    for (std::size_t r = 0; r < v.runs.size(); ++r)
-      vals.push_back(method_metric(mt[1].str(), find_method(v.runs[r], mt[3].str(), where), v.theory[r], v.runs[r], where));
+    const double val = term(mt[1].str(), mt[3].str());
+    if (val == never) return never;
+    if (std::isnan(val)) return nan;
     const std::string var = "metric_value_" + std::to_string(k++);
-    // A level that one seed never reached makes the whole value "never" (a censored count: more
-    // than the run holds); NaN (undefined) makes the claim fail rather than abort.
-    if (std::any_of(vals.begin(), vals.end(), [](double x) { return x == never; })) return never;
-    vars[var] = mean_finite(vals);
-    if (std::isnan(vars[var])) return nan;
+    vars[var] = val;
     expr += text.substr(last, static_cast<std::size_t>(mt.position()) - last) + var;
     last = static_cast<std::size_t>(mt.position() + mt.length());
   }
   expr += text.substr(last);
   return evaluate_expression(expr, vars, where);
+}
+
+}  // namespace
+
+/// Evaluates a value expression for one variant (metric@method terms averaged over repeats).
+double value(const std::string& text, const VariantRuns& v, const std::string& where) {
+  return evaluate_with_terms(text, variables(v), where, [&](const std::string& metric, const std::string& method) {
+    std::vector<double> vals;
+    for (std::size_t r = 0; r < v.runs.size(); ++r)
+      vals.push_back(method_metric(metric, find_method(v.runs[r], method, where), v.theory[r], v.runs[r], where));
+    // A level that one seed never reached makes the whole value "never" (a censored count: more
+    // than the run holds); NaN (undefined) makes the claim fail rather than abort.
+    if (std::any_of(vals.begin(), vals.end(), [](double x) { return x == never; })) return never;
+    return mean_finite(vals);
+  });
+}
+
+std::vector<double> seed_values(const std::string& text, const VariantRuns& v, const std::string& where) {
+  std::vector<double> out;
+  for (std::size_t r = 0; r < v.runs.size(); ++r) {
+    auto vars = run_variables(v, r);
+    vars["x"] = v.variant->has_x ? v.variant->x : nan;
+    out.push_back(evaluate_with_terms(text, vars, where, [&](const std::string& metric, const std::string& method) {
+      return method_metric(metric, find_method(v.runs[r], method, where), v.theory[r], v.runs[r], where);
+    }));
+  }
+  return out;
+}
+
+double sample_sd(const std::vector<double>& v) {
+  std::vector<double> f;
+  for (const double x : v)
+    if (std::isfinite(x)) f.push_back(x);
+  if (f.size() < 2) return 0.0;
+  const double m = mean_finite(f);
+  double ss = 0;
+  for (const double x : f) ss += (x - m) * (x - m);
+  return std::sqrt(ss / static_cast<double>(f.size() - 1));
+}
+
+ClaimValue claim_value(const std::string& text, const VariantRuns& v, const std::string& where) {
+  ClaimValue c;
+  c.mean = value(text, v, where);
+  c.censored = c.mean == never;
+  if (v.runs.size() > 1 && std::isfinite(c.mean)) c.spread = sample_sd(seed_values(text, v, where));
+  return c;
 }
 
 }  // namespace gradflow::recipe_detail

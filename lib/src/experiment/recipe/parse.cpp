@@ -129,6 +129,10 @@ Recipe parse_recipe_in(const std::string& text, const std::string& name, const s
       c.column = str(*ct, "column", name);
       c.after = str(*ct, "after", name);
       if (const auto* e = ct->get("expect")) c.expect = e->value<bool>().value_or(true);
+      if (const auto* a = ct->get("about_not_reaching")) {
+        if (!a->is_boolean()) bad(name, key + ".about_not_reaching", "must be true or false");
+        c.about_not_reaching = *a->value<bool>();
+      }
       if (const auto* tol = ct->get("tol")) c.tol = tol->value<double>().value_or(0.0);
       c.variants = strings(ct->get("variants"), key + ".variants", name);
       if (c.kind == "trend") {
@@ -176,6 +180,21 @@ Recipe parse_recipe_in(const std::string& text, const std::string& name, const s
       tab.title = str(*tt, "title", name, true);
       tab.metric = str(*tt, "metric", name, true);
       tab.methods = strings(tt->get("methods"), key + ".methods", name);
+      if (const auto* pl = tt->get("paper_label")) {
+        if (!pl->is_string()) bad(name, key + ".paper_label", "must be a string");
+        tab.paper_label = *pl->value<std::string>();
+      }
+      if (const auto* pv = tt->get("paper")) {
+        const auto* pt = pv->as_table();
+        if (!pt) bad(name, key + ".paper", "must be a table of variant label = number");
+        for (const auto& [label, num] : *pt) {
+          const std::string l(label.str());
+          if (!num.is_number()) bad(name, key + ".paper." + l, "must be a number");
+          if (std::none_of(r.variants.begin(), r.variants.end(), [&](const RecipeVariant& v) { return v.label == l; }))
+            bad(name, key + ".paper", "no variant labelled '" + l + "'");
+          tab.paper[l] = *num.value<double>();
+        }
+      }
       r.tables.push_back(tab);
     }
   // Every variant must be a valid experiment at every size.

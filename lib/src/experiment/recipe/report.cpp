@@ -16,6 +16,7 @@
 #include "gradflow/experiment/config.hpp"
 #include "gradflow/experiment/experiment.hpp"
 #include "gradflow/experiment/expression.hpp"
+#include "gradflow/experiment/run_report.hpp"
 #include "gradflow/experiment/runner.hpp"
 #include "gradflow/experiment/theory_report.hpp"
 #include "gradflow/plot/figure.hpp"
@@ -53,53 +54,58 @@ Experiment variant_experiment(const Recipe& r, const RecipeVariant& v, const std
   }
 }
 
-/// Overlays one column of one method across the variants: <out>/<column>_<method>.png.
+/// Overlays one column of one method across the variants: <out>/<column>_<method>.png,
+/// drawn from plots/overlay.gp.
 void overlay_figure(const std::string& out, const std::vector<VariantRuns>& vs, const RecipeFigure& f, std::size_t i) {
   const std::string col = f.columns[i];
   const bool logy = i < f.logy.size() ? f.logy[i] : col == "loss";
   const std::string stem = col + "_" + f.method;
-  auto q = [&](const std::string& text) { return gnuplot_quote(text, "recipe figure " + stem); };
-  std::ofstream gp(fs::path(out) / (stem + ".gp"));
-  gp << "set datafile separator ','\nset datafile missing 'nan'\nset encoding utf8\n"
-     << "set terminal pngcairo size 900,560 font 'Sans,11'\nset output " << q(stem + ".png") << "\n"
-     << "set xlabel " << q(f.time_times_x ? "t * x (x = abscissa of the variant)" : "t") << " noenhanced\nset ylabel " << q(col)
-     << " noenhanced\nset key outside right\nset grid\n"
-     << "set title " << q(col + " of " + f.method + " per variant") << " noenhanced\n";
-  if (logy) gp << "set logscale y\nset format y '10^{%L}'\n";
-  gp << "plot ";
-  bool first = true;
-  const std::string y = logy ? "column(" + q(col) + ") > 0 ? column(" + q(col) + ") : NaN" : "column(" + q(col) + ")";
+  auto xscale = [&](const VariantRuns& v) { return f.time_times_x && v.variant->has_x ? gnuplot_number(v.variant->x) : "1"; };
+  std::vector<std::string> files, titles, xscales, l0s, rates, bound_titles;
   for (const auto& v : vs) {
     const fs::path csv = fs::relative(fs::path(v.dir) / (f.method + ".csv"), out);
     if (!fs::exists(fs::path(out) / csv)) continue;
-    const std::string t = f.time_times_x && v.variant->has_x ? "(column('t')*" + fmt(v.variant->x) + ")" : "'t'";
-    gp << (first ? "" : ", \\\n     ") << q(csv.string()) << " using " << t << ":(" << y
-       << ") with linespoints lw 2 pt 7 ps 0.3 title " << q(v.variant->label) << " noenhanced";
-    first = false;
+    files.push_back(csv.string());
+    titles.push_back(v.variant->label);
+    xscales.push_back(xscale(v));
   }
-  if (f.xu_bound && col == "loss" && !first)
+  if (files.empty()) return;
+  if (f.xu_bound && col == "loss")
     for (const auto& v : vs) {
       const auto& th = v.theory.front();
       if (!th.contains("xu_rate") || !th["xu_rate"].is_number()) continue;
-      gp << ", \\\n     " << fmt(v.runs.front().loss0) << "*" << th["xu_rate"].get<double>() << "**x with lines lw 1 dt 2 title "
-         << q(v.variant->label + ": f(eta*,0)^t L(0)") << " noenhanced";
+      l0s.push_back(gnuplot_number(v.runs.front().loss0));
+      rates.push_back(gnuplot_number(th["xu_rate"].get<double>()));
+      bound_titles.push_back(v.variant->label + ": f(eta*,0)^t L(0)");
     }
+  std::string ref_file, ref_xscale = "1";
   if (!f.reference.empty() && !vs.empty()) {
     const fs::path csv = fs::relative(fs::path(vs.front().dir) / (f.reference + ".csv"), out);
     std::string header;
     if (std::ifstream in(fs::path(out) / csv); in) std::getline(in, header);
-    const bool has_col = ("," + header + ",").find("," + col + ",") != std::string::npos;
-    if (has_col && !first)
-      gp << ", \\\n     " << q(csv.string()) << " using "
-         << (f.time_times_x && vs.front().variant->has_x ? "(column('t')*" + fmt(vs.front().variant->x) + ")" : "'t'")
-         << ":(" << y << ") with lines lw 2 dt 2 lc rgb 'black' title " << q(f.reference) << " noenhanced";
+    if (("," + header + ",").find("," + col + ",") != std::string::npos) {
+      ref_file = csv.string();
+      ref_xscale = xscale(vs.front());
+    }
   }
-  gp << "\n";
-  gp.close();
-  if (first) return;
-  const std::string cmd = "cd " + shell_quote(out, "--out") + " && gnuplot " + shell_quote(stem + ".gp", "recipe figure") +
-                          " > " + shell_quote(stem + ".gnuplot.log", "recipe figure") + " 2>&1";
-  if (std::system(cmd.c_str()) == 0) fs::remove(fs::path(out) / (stem + ".gnuplot.log"));
+  Figure fig{"overlay", (fs::path(out) / stem).string(), {}, 900, 560, files};
+  if (!ref_file.empty()) fig.data.push_back(ref_file);
+  fig.y_columns = {col};
+  fig.svg = false;
+  fig.variables = {{"files", gnuplot_words(files)},
+                   {"titles", gnuplot_words(titles)},
+                   {"xscales", gnuplot_words(xscales)},
+                   {"col", col},
+                   {"logy", logy ? "1" : "0"},
+                   {"xlabel", f.time_times_x ? "t * x (x = abscissa of the variant)" : "t"},
+                   {"heading", col + " of " + f.method + " per variant"},
+                   {"bound_l0s", gnuplot_words(l0s)},
+                   {"bound_rates", gnuplot_words(rates)},
+                   {"bound_titles", gnuplot_words(bound_titles)},
+                   {"ref_file", ref_file},
+                   {"ref_xscale", ref_xscale},
+                   {"ref_title", f.reference}};
+  if (const Rendered r = render_figure(fig, out); !r.drawn) std::fprintf(stderr, "gradflow: warning: recipe figure %s\n", r.report.c_str());
 }
 
 }  // namespace gradflow::recipe_detail
@@ -114,14 +120,24 @@ std::string reproduce_text(const Recipe& r, const ReproduceResult& res) {
   if (!res.tables_text.empty()) s << "\n" << res.tables_text;
   for (std::size_t i = 0; i < res.claims.size(); ++i) {
     const auto& c = res.claims[i];
-    s << "  [" << (c.pass ? "PASS" : "FAIL") << "] " << c.claim.text << "\n         " << c.measured << "\n";
+    s << "  [" << to_string(c.verdict) << "] " << c.claim.text << "\n         " << c.measured << "\n";
   }
+  s << "claims: " << res.counts_text() << "\n";
   s << "report: " << res.report_path << "\n";
   return s.str();
 }
 
 bool ReproduceResult::all_pass() const {
   return std::all_of(claims.begin(), claims.end(), [](const ClaimResult& c) { return c.pass; });
+}
+
+long ReproduceResult::count(Verdict v) const {
+  return std::count_if(claims.begin(), claims.end(), [v](const ClaimResult& c) { return c.verdict == v; });
+}
+
+std::string ReproduceResult::counts_text() const {
+  return std::to_string(count(Verdict::pass)) + " PASS, " + std::to_string(count(Verdict::fail)) + " FAIL, " +
+         std::to_string(count(Verdict::inconclusive)) + " INCONCLUSIVE (of " + std::to_string(claims.size()) + " claims)";
 }
 
 ReproduceResult reproduce(const Recipe& r, const ReproduceOptions& o) {
@@ -220,10 +236,15 @@ ReproduceResult reproduce(const Recipe& r, const ReproduceOptions& o) {
       std::vector<std::string> methods = tab.methods;
       if (methods.empty())
         for (const auto& m : vs.front().runs.front().methods) methods.push_back(m.spec.name);
-      tm << "**" << tab.title << "** (`" << tab.metric << "`, mean over " << repeats << " seed(s))\n\n| variant |";
+      // With the paper's values: its column and, for one method, measured − paper.
+      const bool paper = !tab.paper.empty(), diff = paper && methods.size() == 1;
+      tm << "**" << tab.title << "** (`" << tab.metric << "`, mean" << (repeats > 1 ? " ± seed-to-seed standard deviation" : "")
+         << " over " << repeats << " seed(s))\n\n| variant |";
       for (const auto& m : methods) tm << " " << m << " |";
+      if (paper) tm << " " << tab.paper_label << " |";
+      if (diff) tm << " difference |";
       tm << "\n|---|";
-      for (std::size_t k = 0; k < methods.size(); ++k) tm << "---|";
+      for (std::size_t k = 0; k < methods.size() + (paper ? 1 : 0) + (diff ? 1 : 0); ++k) tm << "---|";
       tm << "\n";
       nlohmann::json jt;
       jt["title"] = tab.title;
@@ -240,13 +261,29 @@ ReproduceResult reproduce(const Recipe& r, const ReproduceOptions& o) {
                 vals.push_back(method_metric(tab.metric, m, v.theory[k], v.runs[k], where));
               }
           const long finite = std::count_if(vals.begin(), vals.end(), [](double x) { return std::isfinite(x); });
-          const double mean = mean_finite(vals);
-          tm << " " << (!present ? "—" : finite == 0 ? "not reached" : fmt(mean));
+          const double mean = mean_finite(vals), sd = sample_sd(vals);
+          tm << " " << (!present ? "—" : finite == 0 ? "not reached" : fmt(ClaimValue{mean, sd, false}));
           if (present && finite > 0 && finite < static_cast<long>(vals.size()))
             tm << " (" << finite << "/" << vals.size() << " seeds)";
           tm << " |";
-          if (present) jt["rows"][v.variant->label][mname] = std::isfinite(mean) ? nlohmann::json(mean) : nlohmann::json();
+          if (present) {
+            jt["rows"][v.variant->label][mname] = std::isfinite(mean) ? nlohmann::json(mean) : nlohmann::json();
+            jt["spread"][v.variant->label][mname] = std::isfinite(mean) ? nlohmann::json(sd) : nlohmann::json();
+            jt["reached"][v.variant->label][mname] = finite;
+          }
+          if (diff) {
+            const auto it = tab.paper.find(v.variant->label);
+            const bool all = present && finite == static_cast<long>(vals.size());
+            tm << " " << (it == tab.paper.end() ? "—" : fmt(it->second)) << " | "
+               << (it == tab.paper.end() || !all ? "—" : (mean >= it->second ? "+" : "") + fmt(mean - it->second)) << " |";
+          }
         }
+        if (paper && !diff) {
+          const auto it = tab.paper.find(v.variant->label);
+          tm << " " << (it == tab.paper.end() ? "—" : fmt(it->second)) << " |";
+        }
+        if (const auto it = tab.paper.find(v.variant->label); it != tab.paper.end())
+          jt["paper"][v.variant->label] = it->second;
         tm << "\n";
       }
       tm << "\n";
@@ -270,7 +307,14 @@ ReproduceResult reproduce(const Recipe& r, const ReproduceOptions& o) {
   res.summary["repeats"] = repeats;
   res.summary["wall_seconds"] = wall;
   for (const auto& c : res.claims)
-    res.summary["claims"].push_back({{"text", c.claim.text}, {"paper", c.claim.paper}, {"pass", c.pass}, {"measured", c.measured}});
+    res.summary["claims"].push_back({{"text", c.claim.text},
+                                     {"paper", c.claim.paper},
+                                     {"pass", c.pass},
+                                     {"verdict", to_string(c.verdict)},
+                                     {"measured", c.measured}});
+  res.summary["counts"] = {{"pass", res.count(Verdict::pass)},
+                           {"fail", res.count(Verdict::fail)},
+                           {"inconclusive", res.count(Verdict::inconclusive)}};
   std::ofstream(fs::path(o.out) / "summary.json") << res.summary.dump(2) << "\n";
 
   // report.md
@@ -296,15 +340,19 @@ ReproduceResult reproduce(const Recipe& r, const ReproduceOptions& o) {
   for (std::size_t i = 0; i < res.claims.size(); ++i) {
     const auto& c = res.claims[i];
     md << "| " << i + 1 << " | " << (c.claim.paper.empty() ? "—" : cell(c.claim.paper)) << " | " << cell(c.claim.text) << " | "
-       << cell(c.measured) << " | " << (c.pass ? "PASS" : "**FAIL**") << " |\n";
+       << cell(c.measured) << " | " << (c.pass ? "PASS" : c.verdict == Verdict::fail ? "**FAIL**" : "**INCONCLUSIVE**")
+       << " |\n";
   }
+  md << "\n" << res.counts_text() << ". INCONCLUSIVE: the means agree with the claim but a level was not reached "
+        "(censored) or a trend step is within the seed-to-seed spread.\n";
   md << "\n## Where the measurement disagrees with the paper\n\n";
   bool any = false;
   for (std::size_t i = 0; i < res.claims.size(); ++i)
     if (!res.claims[i].pass) {
       any = true;
-      md << "- Claim " << i + 1 << " (" << res.claims[i].claim.text << ") does not hold at this size: "
-         << res.claims[i].measured << ".\n";
+      md << "- Claim " << i + 1 << " (" << res.claims[i].claim.text << ") "
+         << (res.claims[i].verdict == Verdict::fail ? "does not hold" : "is not established (INCONCLUSIVE)")
+         << " at this size: " << res.claims[i].measured << ".\n";
     }
   if (!any) md << "Nowhere at this size: every claim above holds on the measured numbers.\n";
   md << "\n## Figures\n\n";
