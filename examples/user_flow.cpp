@@ -18,6 +18,7 @@
 #include "gradflow/experiment/config.hpp"
 #include "gradflow/experiment/experiment.hpp"
 #include "gradflow/experiment/problem.hpp"
+#include "gradflow/experiment/run_report.hpp"
 #include "gradflow/experiment/runner.hpp"
 #include "gradflow/registry/method_kind.hpp"
 

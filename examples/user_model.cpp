@@ -16,6 +16,7 @@
 #include "gradflow/core/error.hpp"
 #include "gradflow/experiment/config.hpp"
 #include "gradflow/experiment/experiment.hpp"
+#include "gradflow/experiment/run_report.hpp"
 #include "gradflow/experiment/runner.hpp"
 #include "gradflow/registry/model_kind.hpp"
 

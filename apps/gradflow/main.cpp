@@ -1,19 +1,22 @@
 // gradflow command-line interface.
-//   gradflow run [FILE.toml] [--out DIR] [--set key=value]... [--print-default] [--live COLS] [--no-live]
-//   gradflow compare FILE.toml [--eta 0.2,0.1,...] [--horizon T] [--out DIR] [--set key=value]...
+//   gradflow run [FILE.toml] [--out DIR] [--force | --resume] [--set key=value]... [--print-default] [--live COLS] [--no-live]
+//   gradflow compare FILE.toml [--eta 0.2,0.1,...] [--horizon T] [--out DIR] [--force] [--set key=value]...
 //   gradflow plot DIR
 //   gradflow theory FILE.toml [--set key=value]... [--out FILE.json]
 //   gradflow keys [KIND] [--markdown]
-//   gradflow reproduce --list | NAME [--full | --size tiny|default|full] [--out DIR] [--set key=value]...
+//   gradflow reproduce --list | NAME [--full | --size tiny|default|full] [--out DIR] [--force] [--set key=value]...
 #include <CLI/CLI.hpp>
 #include <chrono>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <csignal>
 #include <iostream>
 #include <unistd.h>
 
 #include "gradflow/core/quote.hpp"
+#include "gradflow/experiment/output_folder.hpp"
+#include "gradflow/experiment/resumable_run.hpp"
 #include "gradflow/experiment/recipe.hpp"
 #include "gradflow/experiment/theory_report.hpp"
 #include "gradflow/gradflow.hpp"
@@ -43,18 +46,14 @@ Experiment load_experiment(const std::string& file, const std::vector<std::strin
   return parse_experiment(config);
 }
 
-std::string make_out_dir(std::string out, const char* report) {
-  if (out.empty()) out = default_out_dir();
-  require_printable(out, "--out");  // the folder's path reaches gnuplot scripts
-  std::error_code ec;
-  fs::create_directories(out, ec);
-  if (ec) throw input_error("--out: cannot create folder '" + out + "': " + ec.message());
-  // A stale report must not vouch for new CSVs; one we may not remove (another user's, or a
-  // folder by that name) is an input problem, not an internal error.
-  const fs::path stale = fs::path(out) / report;
-  fs::remove(stale, ec);
-  if (ec) throw input_error("--out: cannot remove the stale '" + stale.string() + "': " + ec.message());
-  return out;
+/// --force replaces an earlier result, --resume continues an interrupted run.
+Existing existing_policy(bool force, bool resume) {
+  if (force && resume) throw input_error("--force and --resume contradict: --force starts again, --resume continues");
+  return force ? Existing::replace : resume ? Existing::resume : Existing::refuse;
+}
+
+void draw(const std::string& errors) {
+  if (!errors.empty()) std::cerr << "gradflow: warning: gnuplot reported:\n" << errors;
 }
 
 struct LiveFlags {
@@ -64,7 +63,7 @@ struct LiveFlags {
 };
 
 int cmd_run(const std::string& file, std::string out, const std::vector<std::string>& sets, bool print_default,
-            const LiveFlags& live_flags) {
+            const LiveFlags& live_flags, Existing existing) {
   if (print_default) {
     std::cout << default_experiment_toml();
     return 0;
@@ -73,51 +72,55 @@ int cmd_run(const std::string& file, std::string out, const std::vector<std::str
   LiveOptions live_options;
   live_options.columns = parse_live_columns(live_flags.columns);
   const LiveMode requested = live_flags.off ? LiveMode::off : parse_live_mode(live_flags.mode);
-  out = make_out_dir(out, "run.json");
+  OutputFolder folder(out.empty() ? default_out_dir() : out, existing, "run.json");
 
-  CsvSink csv(out);
   ProgressLine progress(experiment.run.t_end);
   const LiveEnvironment env = detect_live_environment(requested != LiveMode::off);
   live_options.title = "gradflow: " + experiment.model.kind + " on " + experiment.data.kind;
   LivePlot live(live_options, resolve_live_mode(requested, env), env);
-  std::vector<Observer*> sinks{&csv};
+  std::vector<Observer*> sinks;
   if (live.mode() != LiveMode::off) {
     sinks.push_back(&live);
   } else if (isatty(STDERR_FILENO)) {
     sinks.push_back(&progress);
   }
-  const RunResult result = run_experiment(experiment, sinks);
+  catch_interrupts();
+  const FolderRun run = run_in_folder(experiment, folder, sinks);
   live.finish();
-
-  std::ofstream(fs::path(out) / "run.json") << run_report(experiment, result).dump(2) << "\n";
-  std::cout << summary(experiment, result);
+  std::cout << summary(run.report);
+  if (run.interrupted) {
+    std::cerr << "gradflow: interrupted" << (run.signal == SIGTERM ? " (SIGTERM)" : run.signal ? " (SIGINT)" : "")
+              << ": the finished methods and the interrupted one's rows are in " << folder.work()
+              << "/; the same command with --resume continues the run\n";
+    return run.signal ? 128 + run.signal : 1;
+  }
   if (gnuplot_available()) {
-    const std::string errors = render_run_figures(out);
-    if (!errors.empty()) std::cerr << "gradflow: warning: gnuplot reported:\n" << errors;
+    draw(render_run_figures(folder.work()));
   } else {
     std::cerr << "gradflow: warning: gnuplot not found, figures skipped\n";
   }
-  print_output(out, "run.json, one CSV per method");
+  folder.commit();
+  print_output(folder.target(), "run.json, one CSV per method");
   return 0;
 }
 
-int cmd_compare(const std::string& file, std::string out, const std::vector<std::string>& sets,
-                const std::vector<double>& etas, double horizon) {
+int cmd_compare(const std::string& file, const std::string& out, const std::vector<std::string>& sets,
+                const std::vector<double>& etas, double horizon, Existing existing) {
   const Experiment experiment = load_experiment(file, sets);
   CompareOptions options;
   options.etas = etas;
   options.horizon = horizon;
   if (!(horizon >= 0)) throw input_error("--horizon: must be non-negative");
   if (horizon > 1e9) throw input_error("--horizon: at most 1e9 (sample times and iteration counts must stay exact)");
-  out = make_out_dir(out, "compare.json");
+  if (existing == Existing::resume) throw input_error("--resume: only gradflow run resumes; compare starts again with --force");
+  OutputFolder folder(out.empty() ? default_out_dir() : out, existing, "compare.json");
   const CompareResult result = run_compare(experiment, options);
-  write_compare(out, experiment, options, result);
+  folder.open();
+  write_compare(folder.work(), experiment, options, result);
   std::cout << compare_summary(result);
-  if (gnuplot_available()) {
-    const std::string errors = render_compare_figure(out);
-    if (!errors.empty()) std::cerr << "gradflow: warning: gnuplot reported:\n" << errors;
-  }
-  print_output(out, "compare.csv, compare.json");
+  if (gnuplot_available()) draw(render_compare_figure(folder.work()));
+  folder.commit();
+  print_output(folder.target(), "compare.csv, compare.json");
   return 0;
 }
 
@@ -132,15 +135,13 @@ int cmd_theory(const std::string& file, const std::vector<std::string>& sets, co
     fs::create_directories(parent, ec);
     if (ec) throw input_error("--out: cannot create folder '" + parent.string() + "': " + ec.message());
   }
-  std::ofstream os(path);
-  if (!os) throw input_error("--out: cannot write '" + path + "'");
-  os << report.dump(2) << "\n";
+  write_atomically(path, report.dump(2) + "\n");
   std::cout << "output: " << path << "\n";
   return 0;
 }
 
 int cmd_reproduce(const std::string& name, bool list, bool full, std::string size, std::string out,
-                  const std::vector<std::string>& sets) {
+                  const std::vector<std::string>& sets, Existing existing) {
   if (list) {
     for (const auto& [n, title] : list_recipes()) std::printf("%-12s %s\n", n.c_str(), title.c_str());
     return 0;
@@ -150,12 +151,16 @@ int cmd_reproduce(const std::string& name, bool list, bool full, std::string siz
   ReproduceOptions options;
   if (full && !size.empty() && size != "full") throw input_error("reproduce: --full and --size " + size + " contradict");
   options.size = full ? "full" : size.empty() ? "default" : size;
-  options.out = out.empty() ? "runs/" + name : out;
-  require_printable(options.out, "--out");
+  if (existing == Existing::resume) throw input_error("--resume: only gradflow run resumes; reproduce starts again with --force");
+  OutputFolder folder(out.empty() ? "runs/" + name : out, existing, "summary.json");
+  folder.open();
+  options.out = folder.work();
   options.sets = sets;
   options.quiet = !isatty(STDERR_FILENO);
   if (!gnuplot_available()) std::cerr << "gradflow: warning: gnuplot not found, figures skipped\n";
-  const ReproduceResult result = reproduce(recipe, options);
+  ReproduceResult result = reproduce(recipe, options);
+  folder.commit();
+  result.report_path = (fs::path(folder.target()) / fs::path(result.report_path).filename()).string();
   std::cout << reproduce_text(recipe, result);
   return 0;
 }
@@ -180,6 +185,10 @@ int main(int argc, char** argv) {
   run->add_option("--out", out, "output folder (default runs/run-<date>-<time>)");
   run->add_option("--set", sets, "override a key, e.g. --set model.width=200 --set methods.4.eta=0.1 (methods count from 1)");
   run->add_flag("--print-default", print_default, "print the embedded default experiment and exit");
+  bool force = false, resume = false;
+  const char* force_doc = "replace an earlier result in --out (once the new one is complete)";
+  run->add_flag("--force", force, force_doc);
+  run->add_flag("--resume", resume, "continue the interrupted run in <out>.partial (same file and --set options)");
   LiveFlags live;
   run->add_option("--live", live.columns, "columns drawn live against t, e.g. loss,siegel (default loss)");
   run->add_option("--live-mode", live.mode, "auto (window if DISPLAY, else text on a terminal), window, dumb, sixel, off");
@@ -196,6 +205,7 @@ int main(int argc, char** argv) {
   compare->add_option("--horizon", horizon, "flow time compared (default run.t_end)");
   compare->add_option("--out", compare_out, "output folder (default runs/run-<date>-<time>)");
   compare->add_option("--set", compare_sets, "override a key of the experiment");
+  compare->add_flag("--force", force, force_doc);
 
   auto* plot = app.add_subcommand("plot", "redraw the figures of a finished run from its CSVs");
   std::string plot_dir;
@@ -225,6 +235,7 @@ int main(int argc, char** argv) {
   reproduce_cmd->add_option("--size", size, "tiny (the test suite's), default or full");
   reproduce_cmd->add_option("--out", reproduce_out, "output folder (default runs/NAME)");
   reproduce_cmd->add_option("--set", reproduce_sets, "override a key of every variant's experiment");
+  reproduce_cmd->add_flag("--force", force, force_doc);
 
   try {
     app.parse(argc, argv);
@@ -237,14 +248,15 @@ int main(int argc, char** argv) {
 
   set_threads(threads);
   try {
-    if (*run) return cmd_run(file, out, sets, print_default, live);
-    if (*compare) return cmd_compare(compare_file, compare_out, compare_sets, etas, horizon);
+    if (*run) return cmd_run(file, out, sets, print_default, live, existing_policy(force, resume));
+    if (*compare) return cmd_compare(compare_file, compare_out, compare_sets, etas, horizon, existing_policy(force, false));
     if (*theory) return cmd_theory(theory_file, theory_sets, theory_out);
     if (*keys) {
       std::cout << (keys_markdown_flag ? keys_markdown() : keys_text(keys_kind));
       return 0;
     }
-    if (*reproduce_cmd) return cmd_reproduce(recipe_name, list, full, size, reproduce_out, reproduce_sets);
+    if (*reproduce_cmd)
+      return cmd_reproduce(recipe_name, list, full, size, reproduce_out, reproduce_sets, existing_policy(force, false));
     if (*plot) {
       const std::string errors = render_run_figures(plot_dir);
       if (!errors.empty()) {

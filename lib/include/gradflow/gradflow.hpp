@@ -1,6 +1,7 @@
 #pragma once
 // Umbrella header: everything a user of the library needs.
 #include "gradflow/core/error.hpp"
+#include "gradflow/core/interrupt.hpp"
 #include "gradflow/core/outcome.hpp"
 #include "gradflow/core/quote.hpp"
 #include "gradflow/core/rng.hpp"
@@ -11,7 +12,10 @@
 #include "gradflow/experiment/compare.hpp"
 #include "gradflow/experiment/config.hpp"
 #include "gradflow/experiment/experiment.hpp"
+#include "gradflow/experiment/output_folder.hpp"
 #include "gradflow/experiment/problem.hpp"
+#include "gradflow/experiment/resumable_run.hpp"
+#include "gradflow/experiment/run_report.hpp"
 #include "gradflow/experiment/runner.hpp"
 #include "gradflow/flow/gradient_flow.hpp"
 #include "gradflow/integrate/integrate.hpp"

@@ -9,6 +9,8 @@ std::string to_string(Status s) {
     case Status::diverged: return "diverged";
     case Status::step_budget: return "step_budget";
     case Status::failed: return "failed";
+    case Status::interrupted: return "interrupted";
+    case Status::pending: return "pending";
   }
   return "?";
 }

@@ -6,6 +6,33 @@
 namespace gradflow {
 namespace {
 
+constexpr double nan = std::numeric_limits<double>::quiet_NaN();
+
+class ErrorGap final : public Diagnostic {
+ public:
+  explicit ErrorGap(const std::vector<Vec>& twin) : twin_(twin) {}
+  std::vector<std::string> columns() const override { return {"error_gap"}; }
+  void evaluate(Sample& s, std::span<double> out) override {
+    out[0] = next_ < twin_.size() ? (s.residual() - twin_[next_]).norm() : nan;
+    ++next_;
+  }
+
+ private:
+  const std::vector<Vec>& twin_;
+  std::size_t next_ = 0;
+};
+
+class NtkChange final : public Diagnostic {
+ public:
+  explicit NtkChange(Mat K0) : K0_(std::move(K0)), norm0_(K0_.norm()) {}
+  std::vector<std::string> columns() const override { return {"ntk_change"}; }
+  void evaluate(Sample& s, std::span<double> out) override { out[0] = (s.kernel() - K0_).norm() / norm0_; }
+
+ private:
+  Mat K0_;
+  double norm0_;
+};
+
 class LossDiagnostic final : public Diagnostic {
  public:
   explicit LossDiagnostic(bool gradient) : gradient_(gradient) {}
@@ -57,6 +84,10 @@ std::unique_ptr<Diagnostic> distance_diagnostic(Vec theta0) {
 std::unique_ptr<Diagnostic> lambda_min_diagnostic() { return std::make_unique<LambdaMinDiagnostic>(); }
 std::unique_ptr<Diagnostic> model_diagnostic(const Model& model, Vec theta0) {
   return std::make_unique<ModelDiagnostic>(model, std::move(theta0));
+}
+std::unique_ptr<Diagnostic> ntk_change_diagnostic(Mat K0) { return std::make_unique<NtkChange>(std::move(K0)); }
+std::unique_ptr<Diagnostic> error_gap_diagnostic(const std::vector<Vec>& twin) {
+  return std::make_unique<ErrorGap>(twin);
 }
 
 Recorder::Recorder(Diagnostics diagnostics) : diagnostics_(std::move(diagnostics)) {

@@ -2,10 +2,12 @@
 
 #include <algorithm>
 #include <cmath>
+#include <csignal>
 #include <cstdio>
 #include <sstream>
 
 #include "gradflow/core/error.hpp"
+#include "gradflow/core/interrupt.hpp"
 
 namespace gradflow {
 
@@ -51,6 +53,12 @@ int loss_column(const std::vector<std::string>& columns) {
 }
 
 }  // namespace
+
+std::optional<Stop> InterruptStop::on_sample(const std::string&, const std::vector<double>&) {
+  if (const int signal = interrupt_signal())
+    return Stop{Status::interrupted, std::string("interrupted by ") + (signal == SIGINT ? "SIGINT" : signal == SIGTERM ? "SIGTERM" : "a signal")};
+  return std::nullopt;
+}
 
 void DivergenceStop::on_begin(const std::string&, const std::vector<std::string>& columns) { loss_ = loss_column(columns); }
 

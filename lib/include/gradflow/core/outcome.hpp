@@ -10,8 +10,13 @@ enum class Status {
   target_reached, ///< the loss fell below run.loss_target
   diverged,       ///< loss or state not finite, or loss grew past the divergence bound
   step_budget,    ///< run.max_steps exhausted before t_end
-  failed          ///< the stepper could not continue (step size underflow)
+  failed,         ///< the stepper could not continue (step size underflow)
+  interrupted,    ///< SIGINT or SIGTERM stopped it; its rows so far are kept
+  pending         ///< not started (the run was interrupted before it)
 };
+
+/// A finished method keeps its result when a run is resumed; the others run again.
+inline bool finished(Status s) { return s != Status::interrupted && s != Status::pending; }
 
 std::string to_string(Status s);
 inline std::ostream& operator<<(std::ostream& os, Status s) { return os << to_string(s); }

@@ -2,6 +2,7 @@
 // Runs every method of an experiment on one problem (experiment/problem.hpp), feeding each
 // sample's row to the observers. Every method is prepared (its numbers resolved and checked)
 // before the first one runs.
+#include <functional>
 #include <map>
 #include <optional>
 #include <vector>
@@ -36,16 +37,22 @@ struct RunResult {
   double wall_seconds = 0.0;
 };
 
-RunResult run_experiment(const Experiment& experiment, const std::vector<Observer*>& observers);
+/// What a caller can add to a run (experiment/resumable_run.hpp uses both).
+struct RunHooks {
+  /// Methods not to run (by index), e.g. those a resumed run already finished; their results
+  /// stay `pending`. A weight flow whose twin error method runs must not be skipped.
+  std::vector<bool> skip;
+  /// Called once every method is prepared (all pending), and after each method ends.
+  std::function<void(const RunResult&)> on_progress;
+};
+
+/// Runs the methods in order (weight flows first). After SIGINT/SIGTERM (core/interrupt.hpp)
+/// the running method ends `interrupted` and the rest stay `pending`.
+RunResult run_experiment(const Experiment& experiment, const std::vector<Observer*>& observers,
+                         const RunHooks& hooks = {});
 
 /// −slope of a least-squares fit of log(loss) against t over the second half of the
 /// samples (the asymptotic regime); NaN when fewer than three positive finite losses remain.
 double fitted_rate(const Table& table);
-
-/// The content of run.json: resolved configuration, seed, version, status and counters.
-nlohmann::json run_report(const Experiment& experiment, const RunResult& result);
-
-/// A short fixed-width summary table for the terminal.
-std::string summary(const Experiment& experiment, const RunResult& result);
 
 }  // namespace gradflow

@@ -35,6 +35,12 @@ std::unique_ptr<Diagnostic> lambda_min_diagnostic();
 /// The model's own columns (imbalance, balance, pattern_change, ...), relative to θ0.
 std::unique_ptr<Diagnostic> model_diagnostic(const Model& model, Vec theta0);
 
+/// ntk_change = ‖K(θ) − K(θ0)‖_F / ‖K(θ0)‖_F with K0 = K(θ0): how far the kernel moves (lazy training).
+std::unique_ptr<Diagnostic> ntk_change_diagnostic(Mat K0);
+/// error_gap = ‖Δ(t) − Δ_twin(t)‖ against the residuals of the weight-space twin at the same
+/// samples (NaN past its last one). `twin` must outlive the diagnostic.
+std::unique_ptr<Diagnostic> error_gap_diagnostic(const std::vector<Vec>& twin);
+
 /// Evaluates a list of diagnostics into rows that start with t.
 class Recorder {
  public:

@@ -52,6 +52,12 @@ class LossTargetStop final : public Observer {
   int loss_ = -1;
 };
 
+/// Ends a method once SIGINT or SIGTERM has arrived (status interrupted; core/interrupt.hpp).
+class InterruptStop final : public Observer {
+ public:
+  std::optional<Stop> on_sample(const std::string&, const std::vector<double>&) override;
+};
+
 /// The rows of one method, kept in memory.
 struct Table {
   std::vector<std::string> columns;
