@@ -242,7 +242,7 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForHelp& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    std::cerr << "gradflow: error: " << e.what() << "\n";
+    std::cerr << "gradflow: error: " << printable(e.what()) << "\n";
     return 2;
   }
 
