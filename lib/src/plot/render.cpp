@@ -246,10 +246,13 @@ Rendered render_figure(const Figure& f, const std::string& dir, const RenderOpti
   r.drawn = code == 0;
   std::error_code ec;
   for (const auto& ext : exts) r.drawn = r.drawn && fs::exists(partial_path(ext)) && fs::file_size(partial_path(ext), ec) > 0;
-  for (const auto& ext : exts) {
+  for (const auto& ext : exts)
     if (r.drawn) {
-      fs::rename(partial_path(ext), final_path(ext));
-    } else {
+      fs::rename(partial_path(ext), final_path(ext), ec);
+      r.drawn = !ec;
+    }
+  for (const auto& ext : exts) {
+    if (!r.drawn) {
       // Neither a partial image nor an earlier drawing of other data is left behind.
       fs::remove(partial_path(ext), ec);
       fs::remove(final_path(ext), ec);
