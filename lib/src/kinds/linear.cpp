@@ -55,8 +55,18 @@ void xu_theory(const Problem& problem, nlohmann::json& j) {
     j["xu_asymptotic_rate"] = xu.asymptotic_rate();
     j["xu_c1"] = xu.constants().c1;
     j["xu_c2"] = xu.constants().c2;
+    // The step 2/(K β0 + μ α0) of gd_xu_spectral (xu2023_init), from the same initialisation.
+    try {
+      const XuSpectralStep sp = xu_spectral_step(problem.data().X, W1, W2);
+      j["eta_spectral"] = sp.eta;
+      j["tau_min0"] = sp.tau_min;
+      j["tau_max0"] = sp.tau_max;
+      j["spectral_contraction"] = sp.contraction;
+    } catch (const input_error&) {  // needs N >= n; the theorem's numbers do not
+    }
     for (const auto& m : problem.experiment().methods)
-      if (m.descriptor().discrete()) {
+      // A kind with its own theory numbers (gd_xu_spectral) records its step itself.
+      if (m.descriptor().discrete() && !m.descriptor().theory) {
         // Methods whose step is the theorem's take η*; the adaptive η*_t has
         // f(η*_t, t) ≤ f(η*, t) ≤ f(η*, 0), so f(η*, 0) bounds both.
         const double eta = m.descriptor().step_from_theory ? xu.eta_star() : m.eta();
@@ -79,6 +89,7 @@ void one_layer_theory(const Problem& problem, nlohmann::json& j) {
   j["kappa_X"] = K / mu;
   j["eta_star"] = 1.0 / K;
   j["xu_rate"] = 1.0 - mu / K;
+  j["eta_spectral"] = 2.0 / (K + mu);  // gd_xu_spectral's step (τ = identity)
 }
 
 const Registration<ModelKind> linear{{
