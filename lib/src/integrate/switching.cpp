@@ -111,18 +111,16 @@ struct Item {
 /// the end-of-step checks, event location and the sampling loop.
 class Switcher {
  public:
-  Switcher(const Objective& objective, const TwoLayer& model, const IntegrateOptions& options,
+  Switcher(const Objective& objective, const PiecewiseLinear& model, const IntegrateOptions& options,
            const SwitchingOptions& sw, SwitchingStats& stats, bool second, std::function<double(double)> damping)
       : model_(model),
-        X_(model.inputs()),
+        X_(model.unit_inputs()),
         y_(objective.targets()),
         c_(objective.scale()),
-        s_(model.options().scale),
-        n_(X_.rows()),
-        d_(X_.cols()),
-        m_(model.width()),
-        P_(model.num_params()),
-        train_(model.options().train_outer),
+        n_(model.samples()),
+        d_(model.unit_dim()),
+        m_(model.units()),
+        P_(objective.model().num_params()),
         second_(second),
         damping_(std::move(damping)),
         options_(options),
@@ -132,12 +130,10 @@ class Switcher {
     if (options.stepper != "dopri5")
       throw input_error("run.stepper: the switching integrator uses dopri5 (dense output), not '" +
                         options.stepper + "'");
-    if (model.options().activation != Activation::relu)
-      throw input_error("model.activation: the switching integrator needs ReLU");
-    if (&objective.model() != static_cast<const Model*>(&model))
-      throw input_error("integrate_switching: the objective is bound to another model");
+    const PiecewiseLinear* bound = objective.model().as_piecewise_linear();
+    if (!bound) throw input_error("model.activation: the switching integrator needs a piecewise-linear (ReLU) model");
+    if (bound != &model) throw input_error("integrate_switching: the objective is bound to another model");
     if (y_.size() != n_) throw input_error("integrate_switching: one target per sample expected");
-    if (!train_) a_fixed_ = model.outer(Vec());
     xnorm_ = X_.rowwise().norm();
     A_ = Mat::Zero(n_, m_);
     Sg_ = Mat::Constant(n_, m_, -1.0);
@@ -151,8 +147,7 @@ class Switcher {
 
  private:
   // ---- views into a state -------------------------------------------------------------
-  Eigen::Map<const Mat> W(const Vec& x) const { return {x.data(), m_, d_}; }
-  const double* outer_ptr(const double* th) const { return train_ ? th + m_ * d_ : a_fixed_.data(); }
+  Eigen::Map<const Mat> W(const Vec& x) const { return model_.unit_weights(x.data()); }
   std::size_t id(Index i, Index r) const { return static_cast<std::size_t>(i + n_ * r); }
 
   // ---- the pattern-fixed field ------------------------------------------------------------
@@ -201,19 +196,19 @@ class Switcher {
   std::vector<std::pair<Index, Index>> forced_;
   long stalled_ = 0;
 
-  const TwoLayer& model_;
+  const PiecewiseLinear& model_;
   const Mat& X_;
   const Vec& y_;
-  const double c_, s_;
+  const double c_;
   const Index n_, d_, m_, P_;
-  const bool train_, second_;
+  const bool second_;
   std::function<double(double)> damping_;
   const IntegrateOptions& options_;
   const SwitchingOptions& sw_;
   SwitchingStats& stats_;
   Outcome outcome_;
 
-  Vec a_fixed_, xnorm_;
+  Vec xnorm_;
   Mat A_;                          ///< n×m, 1 where the pair is active (0: inactive or sliding)
   Mat Sg_;                         ///< n×m, the side: +1 active, −1 inactive, 0 sliding
   std::vector<signed char> mode_;  ///< n·m, column-major (i + n r)
@@ -223,8 +218,9 @@ class Switcher {
   std::vector<Index> sliding_neurons_;
 
   // workspaces
-  Mat Zg_, Mg_, Zl_;
-  Vec fg_, resg_, resl_;
+  PatternWork pw_;
+  Mat Zl_;
+  Vec resl_;
   // the last accepted step: x0 → x1 over [t0, t1], with Z and Ż at both ends
   const Dopri* dopri_ = nullptr;
   const Vec *x0_ = nullptr, *dx0_ = nullptr, *x1_ = nullptr, *dx1_ = nullptr;
@@ -238,22 +234,14 @@ class Switcher {
 // The field
 
 void Switcher::gradient(const double* th, double* g) {
-  const Eigen::Map<const Mat> Wm(th, m_, d_);
-  const Eigen::Map<const Vec> a(outer_ptr(th), m_);
-  Zg_.noalias() = X_ * Wm.transpose();
-  Zg_.array() *= A_.array();  // σ(z) → P z: the pattern's (smooth, piecewise-linear) extension
-  fg_.noalias() = s_ * (Zg_ * a);
-  resg_ = c_ * (fg_ - y_);
-  Mg_.array() = A_.array().colwise() * resg_.array();
-  Mg_.array().rowwise() *= (s_ * a).transpose().array();
-  Eigen::Map<Mat> gW(g, m_, d_);
-  gW.noalias() = Mg_.transpose() * X_;
+  model_.pattern_gradient(th, A_, y_, c_, pw_, g);
+  // Sliding units move on their surfaces: their weight gradient is projected (Filippov).
+  Eigen::Map<Mat> gW = model_.unit_weights(g);
   for (const Index r : sliding_neurons_) {
     const Mat& Q = slides_[r].Q;
     const Vec gr = gW.row(r).transpose();
     gW.row(r) -= (Q.transpose() * (Q * gr)).transpose();
   }
-  if (train_) Eigen::Map<Vec>(g + m_ * d_, m_).noalias() = s_ * (Zg_.transpose() * resg_);
 }
 
 void Switcher::rhs(const Vec& x, Vec& dx, double t) {
@@ -271,21 +259,19 @@ void Switcher::rhs(const Vec& x, Vec& dx, double t) {
 }
 
 void Switcher::residual_from(const Mat& Z, const double* th, Vec& res) const {
-  const Eigen::Map<const Vec> a(outer_ptr(th), m_);
-  res.noalias() = s_ * (A_.cwiseProduct(Z) * a);
+  model_.pattern_predict(th, Z, A_, res);
   res = c_ * (res - y_);
 }
 
 Vec Switcher::neuron_c(Index r, const double* th, const Vec& res) const {
-  const double ar = outer_ptr(th)[r];
-  return (s_ * ar) * (X_.transpose() * A_.col(r).cwiseProduct(res));
+  return model_.unit_gain(th, r) * (X_.transpose() * A_.col(r).cwiseProduct(res));
 }
 
 void Switcher::slide_weights(Index r, const double* th, const Vec& res, Vec& beta, Vec& u) const {
   const Slide& sl = slides_[r];
   const Vec cr = neuron_c(r, th, res);
   beta = -sl.gram.solve(sl.XS * cr);
-  const double sa = s_ * outer_ptr(th)[r];
+  const double sa = model_.unit_gain(th, r);
   u.resize(static_cast<Index>(sl.samples.size()));
   for (std::size_t j = 0; j < sl.samples.size(); ++j) u(static_cast<Index>(j)) = sa * res(sl.samples[j]);
 }
@@ -328,7 +314,7 @@ void Switcher::count_sliding() {
 /// Removes the round-off drift of sliding pairs off their surfaces: w_r ← (I − Π_r) w_r.
 void Switcher::project_slides(Vec& x) const {
   if (sliding_neurons_.empty()) return;
-  Eigen::Map<Mat> Wm(x.data(), m_, d_);
+  Eigen::Map<Mat> Wm = model_.unit_weights(x.data());
   for (const Index r : sliding_neurons_) {
     const Mat& Q = slides_[r].Q;
     const Vec wr = Wm.row(r).transpose();
@@ -341,8 +327,7 @@ void Switcher::project_slides(Vec& x) const {
 
 /// Ż = X Ẇᵀ at a state: Ẇ is the field's W part (first order) or the velocity's (second).
 void Switcher::velocity_Z(const Vec& x, const Vec& dx, Mat& Zd) const {
-  const double* p = second_ ? x.data() + P_ : dx.data();
-  Zd.noalias() = X_ * Eigen::Map<const Mat>(p, m_, d_).transpose();
+  model_.preactivation_rates(x.data(), second_ ? x.data() + P_ : dx.data(), Zd);
   ++stats_.forward_evals;
 }
 
@@ -358,13 +343,9 @@ const Vec& Switcher::state_at(double tau) {
 
 double Switcher::q(const Item& item, double tau) {
   const Vec& x = state_at(tau);
-  if (item.kind == 0) {
-    double z = 0.0;
-    for (Index j = 0; j < d_; ++j) z += X_(item.i, j) * x(item.r + j * m_);
-    return item.sign * z + item.eps;
-  }
+  if (item.kind == 0) return item.sign * model_.preactivation(x.data(), item.i, item.r) + item.eps;
   // A sliding coefficient α = β/u with u = s a_r res_i > 0: lower bound q = β + ε u, upper q = (1 + ε) u − β.
-  Zl_.noalias() = X_ * W(x).transpose();
+  model_.preactivations(x.data(), Zl_);
   ++stats_.forward_evals;
   residual_from(Zl_, x.data(), resl_);
   Vec beta, u;
@@ -525,8 +506,9 @@ bool Switcher::resolve(Vec& x, double t, const std::vector<std::pair<Index, Inde
 /// coefficient left [0, 1]) are put exactly on their surfaces; per neuron, the minimal-norm
 /// element of the subdifferential over those pairs decides which slide and which go to a side.
 bool Switcher::resolve_first(Vec& x, double t, const std::vector<std::pair<Index, Index>>& forced) {
-  Eigen::Map<Mat> Wm(x.data(), m_, d_);
-  Mat Z = X_ * Wm.transpose();
+  Eigen::Map<Mat> Wm = model_.unit_weights(x.data());
+  Mat Z;
+  model_.preactivations(x.data(), Z);
   ++stats_.forward_evals;
   const Vec wnorm = Wm.rowwise().norm();
   std::map<Index, std::vector<Index>> cand;  // neuron → samples that reached its surface
@@ -582,7 +564,7 @@ bool Switcher::resolve_first(Vec& x, double t, const std::vector<std::pair<Index
 
   for (auto& [r, c] : C) {
     if (c.empty()) continue;
-    const double sa = s_ * outer_ptr(x.data())[r];
+    const double sa = model_.unit_gain(x.data(), r);
     Vec cr = neuron_c(r, x.data(), res);
     std::vector<Index> T;  // attractive pairs: their own push s a_r res_i x_i points off the active side
     std::vector<signed char> fresh(c.size());
@@ -638,7 +620,8 @@ bool Switcher::resolve_first(Vec& x, double t, const std::vector<std::pair<Index
 
 /// At an event of a second-order flow: flip the pairs that crossed.
 bool Switcher::resolve_second(Vec& x, double t, const std::vector<std::pair<Index, Index>>& forced) {
-  const Mat Z = X_ * W(x).transpose();
+  Mat Z;
+  model_.preactivations(x.data(), Z);
   ++stats_.forward_evals;
   const Vec wnorm = W(x).rowwise().norm();
   std::vector<std::pair<Index, Index>> K;
@@ -650,7 +633,7 @@ bool Switcher::resolve_second(Vec& x, double t, const std::vector<std::pair<Inde
   residual_from(Z, x.data(), res);
   for (const auto& [i, r] : K) {
     // Would the first-order flow slide here? Both one-sided fields push into the surface.
-    const double sa = s_ * outer_ptr(x.data())[r];
+    const double sa = model_.unit_gain(x.data(), r);
     Vec cr = neuron_c(r, x.data(), res);
     if (A_(i, r) > 0) cr -= sa * res(i) * X_.row(i).transpose();
     const double zin = -X_.row(i).dot(cr), zact = zin - sa * res(i) * xnorm_(i) * xnorm_(i);
@@ -666,7 +649,7 @@ bool Switcher::resolve_second(Vec& x, double t, const std::vector<std::pair<Inde
 // The loop
 
 void Switcher::end_views(const Vec& xe, const Vec& dxe, Mat& Z, Mat& Zd) {
-  Z.noalias() = X_ * W(xe).transpose();
+  model_.preactivations(xe.data(), Z);
   ++stats_.forward_evals;
   if (sw_.check_double_crossings) velocity_Z(xe, dxe, Zd);
 }
@@ -735,7 +718,8 @@ Outcome Switcher::run(Vec& x, double t, const std::vector<double>& times, const 
 
   // The initial pattern: the sign of z; pairs on a surface are resolved like an event.
   {
-    const Mat Z = X_ * W(x).transpose();
+    Mat Z;
+    model_.preactivations(x.data(), Z);
     const Vec wnorm = W(x).rowwise().norm();
     Mat Zd;
     if (second_) velocity_Z(x, x, Zd);
@@ -757,14 +741,14 @@ Outcome Switcher::run(Vec& x, double t, const std::vector<double>& times, const 
 
 }  // namespace
 
-Outcome integrate_switching(const Objective& objective, const TwoLayer& model, Vec& theta, double t0,
+Outcome integrate_switching(const Objective& objective, const PiecewiseLinear& model, Vec& theta, double t0,
                             const std::vector<double>& times, const IntegrateOptions& options,
                             const SampleObserver& observe, SwitchingStats& stats, const SwitchingOptions& switching) {
   Switcher sw(objective, model, options, switching, stats, false, {});
   return sw.run(theta, t0, times, observe);
 }
 
-Outcome integrate_switching_second_order(const Objective& objective, const TwoLayer& model,
+Outcome integrate_switching_second_order(const Objective& objective, const PiecewiseLinear& model,
                                          std::function<double(double)> damping, Vec& state, double t0,
                                          const std::vector<double>& times, const IntegrateOptions& options,
                                          const SampleObserver& observe, SwitchingStats& stats,

@@ -332,3 +332,42 @@ void TwoLayer::diagnostics(const Vec& theta, const Vec& theta0, std::span<double
 }
 
 }  // namespace gradflow
+
+// ---- PiecewiseLinear: the switching integrators' view (docs/switching.md) -----------------
+
+namespace gradflow {
+
+void TwoLayer::preactivations(const double* theta, Mat& Z) const { Z.noalias() = X_ * unit_weights(theta).transpose(); }
+
+void TwoLayer::preactivation_rates(const double*, const double* theta_dot, Mat& Zd) const {
+  Zd.noalias() = X_ * unit_weights(theta_dot).transpose();  // z is linear in W
+}
+
+double TwoLayer::preactivation(const double* theta, Index i, Index r) const {
+  const Index m = width(), d = X_.cols();
+  double z = 0.0;
+  for (Index j = 0; j < d; ++j) z += X_(i, j) * theta[r + j * m];
+  return z;
+}
+
+void TwoLayer::pattern_predict(const double* theta, const Mat& Z, const Mat& A, Vec& f) const {
+  const Eigen::Map<const Vec> a(outer_ptr(theta), width());
+  f.noalias() = options_.scale * (A.cwiseProduct(Z) * a);
+}
+
+void TwoLayer::pattern_gradient(const double* theta, const Mat& A, const Vec& y, double c, PatternWork& w,
+                                double* g) const {
+  const Index m = width(), d = X_.cols();
+  const double s = options_.scale;
+  const Eigen::Map<const Vec> a(outer_ptr(theta), m);
+  w.Z.noalias() = X_ * unit_weights(theta).transpose();
+  w.Z.array() *= A.array();  // σ(z) → A z: the pattern's (smooth, piecewise-linear) extension
+  w.f.noalias() = s * (w.Z * a);
+  w.res = c * (w.f - y);
+  w.M.array() = A.array().colwise() * w.res.array();
+  w.M.array().rowwise() *= (s * a).transpose().array();
+  Eigen::Map<Mat>(g, m, d).noalias() = w.M.transpose() * X_;
+  if (options_.train_outer) Eigen::Map<Vec>(g + m * d, m).noalias() = s * (w.Z.transpose() * w.res);
+}
+
+}  // namespace gradflow

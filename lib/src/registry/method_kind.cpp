@@ -11,7 +11,7 @@
 #include "gradflow/flow/error_dynamics.hpp"
 #include "gradflow/flow/gradient_flow.hpp"
 #include "gradflow/integrate/switching.hpp"
-#include "gradflow/model/two_layer.hpp"
+#include "gradflow/model/piecewise_linear.hpp"
 
 namespace gradflow {
 
@@ -86,12 +86,10 @@ double MethodContext::value(const std::string& name) const {
 
 namespace {
 
-/// The ReLU network whose flows cross their switching surfaces event by event, or null.
-const TwoLayer* switching_model(const MethodContext& ctx) {
-  const Model& model = ctx.problem().model();
-  if (!model.piecewise_linear() || ctx.spec().switching == "off") return nullptr;
-  const auto* net = dynamic_cast<const TwoLayer*>(&model);  // the integrator's model (docs/switching.md)
-  if (!net) return nullptr;
+/// The piecewise-linear model whose flows cross their switching surfaces event by event, or null.
+const PiecewiseLinear* switching_model(const MethodContext& ctx) {
+  const PiecewiseLinear* net = ctx.problem().model().as_piecewise_linear();  // docs/switching.md
+  if (!net || ctx.spec().switching == "off") return nullptr;
   if (ctx.spec().integrate.stepper != "dopri5")
     throw input_error(ctx.key("stepper") + ": switching-surface integration of ReLU flows uses dopri5; set "
                       "run.switching = \"off\" to use " + ctx.spec().integrate.stepper);
@@ -130,7 +128,7 @@ std::vector<double> after(std::vector<double> times, double t0) {
 void MethodContext::flow_on_weights(const System& plain, bool switchable) {
   Vec x = problem_.theta0();
   auto view = [&](double t, const Vec& s) { return observe({.t = t, .theta = &s}); };
-  if (const TwoLayer* relu = switchable ? switching_model(*this) : nullptr) {
+  if (const PiecewiseLinear* relu = switchable ? switching_model(*this) : nullptr) {
     SwitchingStats st;
     outcome = integrate_switching(problem_.objective(), *relu, x, 0.0, times_, spec_.integrate, view, st);
     record(switching, st);
@@ -157,7 +155,7 @@ void MethodContext::second_order_on_weights(const Damping& damping, double singu
     x = nesterov_series_start(problem_.objective(), problem_.theta0(), singular_gamma, t0);
     times = after(std::move(times), t0);
   }
-  if (const TwoLayer* relu = switching_model(*this)) {
+  if (const PiecewiseLinear* relu = switching_model(*this)) {
     SwitchingStats st;
     outcome = integrate_switching_second_order(problem_.objective(), *relu, damping, x, start, times, spec_.integrate,
                                                view, st);

@@ -1,6 +1,7 @@
 #pragma once
-// Event-aware integration of ReLU two-layer flows across their switching surfaces
-// z_ir = w_rᵀx_i = 0 (docs/switching.md).
+// Event-aware integration of ReLU flows across their switching surfaces z_ir(θ) = 0
+// (docs/switching.md), written against the PiecewiseLinear view of a model
+// (model/piecewise_linear.hpp; TwoLayer with ReLU provides it).
 //
 // Gradient flow θ̇ = −∇L has a right-hand side that jumps whenever some z_ir changes sign,
 // and a plain adaptive Runge–Kutta method chatters there. These integrators keep the
@@ -30,7 +31,7 @@
 
 #include "gradflow/integrate/integrate.hpp"
 #include "gradflow/loss/objective.hpp"
-#include "gradflow/model/two_layer.hpp"
+#include "gradflow/model/piecewise_linear.hpp"
 
 namespace gradflow {
 
@@ -76,9 +77,10 @@ struct SwitchingOptions {
   double project_limit = 1e-6;
 };
 
-/// Gradient flow θ̇ = −∇L of a ReLU TwoLayer (relu2 or two_layer) across its switching surfaces,
-/// with Filippov sliding. `objective` must be bound to `model`. Leaves θ at the last time reached.
-Outcome integrate_switching(const Objective& objective, const TwoLayer& model, Vec& theta, double t0,
+/// Gradient flow θ̇ = −∇L of a piecewise-linear model (relu2, two_layer with ReLU) across its
+/// switching surfaces, with Filippov sliding. `objective` must be bound to the model whose
+/// as_piecewise_linear() is `model`. Leaves θ at the last time reached.
+Outcome integrate_switching(const Objective& objective, const PiecewiseLinear& model, Vec& theta, double t0,
                             const std::vector<double>& times, const IntegrateOptions& options,
                             const SampleObserver& observe, SwitchingStats& stats,
                             const SwitchingOptions& switching = {});
@@ -86,7 +88,7 @@ Outcome integrate_switching(const Objective& objective, const TwoLayer& model, V
 /// Second-order flow on the weights, state x = [θ, v]: θ̇ = v, v̇ = −a(t) v − ∇L(θ)
 /// (heavy ball with friction: a constant; Nesterov: a = γ/t). Crossings are located and the
 /// pattern flipped; reversals of a pair (a Zeno-like oscillation around a surface) are counted.
-Outcome integrate_switching_second_order(const Objective& objective, const TwoLayer& model,
+Outcome integrate_switching_second_order(const Objective& objective, const PiecewiseLinear& model,
                                          std::function<double(double)> damping, Vec& state, double t0,
                                          const std::vector<double>& times, const IntegrateOptions& options,
                                          const SampleObserver& observe, SwitchingStats& stats,

@@ -22,6 +22,8 @@
 
 namespace gradflow {
 
+class PiecewiseLinear;  // model/piecewise_linear.hpp
+
 class Model {
  public:
   virtual ~Model() = default;
@@ -40,8 +42,10 @@ class Model {
     gradient(theta, c * (f - y), g);
   }
 
+  /// The switching integrators' view of a piecewise-linear model (ReLU), or null.
+  virtual const PiecewiseLinear* as_piecewise_linear() const { return nullptr; }
   /// True when the model is piecewise linear in θ with switching surfaces (ReLU).
-  virtual bool piecewise_linear() const { return false; }
+  virtual bool piecewise_linear() const { return as_piecewise_linear() != nullptr; }
 
   virtual std::vector<std::string> diagnostic_columns() const { return {}; }
   virtual void diagnostics(const Vec& /*theta*/, const Vec& /*theta0*/, std::span<double> /*out*/) const {}

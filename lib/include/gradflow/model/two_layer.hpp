@@ -8,6 +8,7 @@
 // smaller products run on one thread. Results are bitwise reproducible for a fixed thread
 // count; across thread counts they are not in general (Eigen splits large GEMMs differently).
 #include "gradflow/model/model.hpp"
+#include "gradflow/model/piecewise_linear.hpp"
 
 namespace gradflow {
 
@@ -21,7 +22,8 @@ struct TwoLayerOptions {
   bool train_outer = true;
 };
 
-class TwoLayer final : public Model {
+/// With ReLU it is piecewise linear: as_piecewise_linear() is the switching integrators' view.
+class TwoLayer final : public Model, public PiecewiseLinear {
  public:
   /// `a_fixed` is the outer layer when it is not trained (ignored otherwise).
   TwoLayer(Mat X, TwoLayerOptions options, Vec a_fixed = {});
@@ -36,7 +38,9 @@ class TwoLayer final : public Model {
   void ntk(const Vec& theta, Mat& H) const override;
   void residual_gradient(const Vec& theta, const Vec& y, double c, Vec& f, Vec& g) const override;
 
-  bool piecewise_linear() const override { return options_.activation == Activation::relu; }
+  const PiecewiseLinear* as_piecewise_linear() const override {
+    return options_.activation == Activation::relu ? this : nullptr;
+  }
   std::vector<std::string> diagnostic_columns() const override;
   void diagnostics(const Vec& theta, const Vec& theta0, std::span<double> out) const override;
 
@@ -51,11 +55,30 @@ class TwoLayer final : public Model {
   /// σ(Z) and σ'(Z) elementwise.
   void activate(const Mat& Z, Mat* phi, Mat* dphi) const;
 
+  // PiecewiseLinear (meaningful with ReLU): units are the hidden neurons, gain s a_r.
+  Index samples() const override { return X_.rows(); }
+  Index units() const override { return width(); }
+  Index unit_dim() const override { return X_.cols(); }
+  void preactivations(const double* theta, Mat& Z) const override;
+  void preactivation_rates(const double* theta, const double* theta_dot, Mat& Zd) const override;
+  double preactivation(const double* theta, Index i, Index r) const override;
+  void pattern_predict(const double* theta, const Mat& Z, const Mat& A, Vec& f) const override;
+  void pattern_gradient(const double* theta, const Mat& A, const Vec& y, double c, PatternWork& w,
+                        double* g) const override;
+  const Mat& unit_inputs() const override { return X_; }
+  Eigen::Map<const Mat> unit_weights(const double* theta) const override { return {theta, width(), X_.cols()}; }
+  Eigen::Map<Mat> unit_weights(double* theta) const override { return {theta, width(), X_.cols()}; }
+  double unit_gain(const double* theta, Index r) const override { return options_.scale * outer_ptr(theta)[r]; }
+
  private:
   /// The fused kernel behind gradient() and residual_gradient(): g = Jᵀ r with r given
   /// (`r_in`), or r = c (f − y) with f = f(θ) written to `f` (`y` given). Two GEMMs and one
   /// elementwise pass (two for tanh); scratch is per thread and reused.
   void fused(const Vec& theta, const Vec* y, double c, const Vec* r_in, Vec* f, Vec& g) const;
+  /// a inside θ (trained) or the fixed one.
+  const double* outer_ptr(const double* theta) const {
+    return options_.train_outer ? theta + width() * X_.cols() : a_fixed_.data();
+  }
 
   Mat X_;
   TwoLayerOptions options_;
