@@ -98,6 +98,10 @@ BOOST_AUTO_TEST_CASE(bad_recipes_are_input_errors) {
   expect_input_error(typo, "label");
   BOOST_CHECK_THROW((void)find_recipe("no_such_recipe"), input_error);
   BOOST_CHECK_THROW((void)find_recipe("../etc"), input_error);
+  // Issue 17: nesting is refused before toml++ recurses into it (a stack overflow otherwise).
+  std::string deep = "x = ";
+  for (int i = 0; i < 50000; ++i) deep += "[";
+  expect_input_error(deep, "nested deeper");
 }
 
 BOOST_AUTO_TEST_CASE(claims_and_metrics_on_a_scalar_problem) {

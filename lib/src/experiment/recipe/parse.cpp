@@ -54,6 +54,7 @@ using namespace recipe_detail;
 Recipe parse_recipe(const std::string& text, const std::string& name) { return parse_recipe_in(text, name, ""); }
 
 Recipe parse_recipe_in(const std::string& text, const std::string& name, const std::string& dir) {
+  check_config_nesting(text, "recipes/" + name + ".toml");  // toml++ recurses on deep input
   toml::table t;
   try {
     t = toml::parse(text, "recipes/" + name + ".toml");
@@ -236,6 +237,7 @@ std::vector<std::pair<std::string, std::string>> list_recipes() {
       std::ifstream in(e.path());
       std::stringstream s;
       s << in.rdbuf();
+      check_config_nesting(s.str(), e.path().filename().string());
       const auto t = toml::parse(s.str());
       title = t["title"].value_or(std::string());
     } catch (const std::exception& ex) {
