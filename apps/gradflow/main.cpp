@@ -152,10 +152,11 @@ int cmd_reproduce(const std::string& name, bool list, bool full, std::string siz
   if (full && !size.empty() && size != "full") throw input_error("reproduce: --full and --size " + size + " contradict");
   options.size = full ? "full" : size.empty() ? "default" : size;
   if (existing == Existing::resume) throw input_error("--resume: only gradflow run resumes; reproduce starts again with --force");
+  options.sets = sets;
+  check_reproduce(recipe, options);
   OutputFolder folder(out.empty() ? "runs/" + name : out, existing, "summary.json");
   folder.open();
   options.out = folder.work();
-  options.sets = sets;
   options.quiet = !isatty(STDERR_FILENO);
   if (!gnuplot_available()) std::cerr << "gradflow: warning: gnuplot not found, figures skipped\n";
   ReproduceResult result = reproduce(recipe, options);

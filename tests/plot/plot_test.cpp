@@ -380,7 +380,7 @@ BOOST_AUTO_TEST_CASE(live_plot_auto_under_a_pseudo_terminal) {
   const fs::path toml = scratch() / "live_small.toml";
   std::ofstream(toml) << "[data]\nkind = \"gaussian\"\nn = 10\nd = 20\n[model]\nkind = \"linear2\"\nwidth = 20\n"
                          "[run]\nt_end = 1.0\nsamples = 101\n[[methods]]\nkind = \"gf\"\n[[methods]]\nkind = \"gd\"\neta = 0.002\n";
-  const std::string run = "env -u DISPLAY COLUMNS=80 LINES=30 " + std::string(GRADFLOW_CLI) + " run " + toml.string() + " --out " +
+  const std::string run = "env -u DISPLAY COLUMNS=80 LINES=30 " + std::string(GRADFLOW_CLI) + " run " + toml.string() + " --force --out " +
                           (scratch() / "live_small").string();
   const Shell pty = shell("script -qefc '" + run + "' /dev/null");
   BOOST_TEST(pty.code == 0, pty.out);

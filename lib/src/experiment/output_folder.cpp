@@ -53,7 +53,8 @@ OutputFolder::OutputFolder(std::string target, Existing existing, std::string ma
   switch (existing_) {
     case Existing::refuse:
       if (target_result)
-        throw input_error("--out: '" + target_ + "' holds an earlier result; --force replaces it once the new one is complete");
+        throw input_error("--out: '" + target_ + "' holds an earlier result (" + marker_ +
+                          "); --force replaces it once the new one is complete");
       if (work_exists)
         throw input_error("--out: '" + work_ + "' holds an unfinished result; --resume continues an interrupted run, --force discards it");
       break;

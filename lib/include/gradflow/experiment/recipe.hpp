@@ -198,6 +198,10 @@ struct ReproduceResult {
   std::string counts_text() const;
 };
 
+/// Checks the size and builds every variant's experiment (keys, types, --set overrides)
+/// without running anything, so bad input is refused before a folder is written.
+void check_reproduce(const Recipe& recipe, const ReproduceOptions& options);
+
 /// Runs every variant (writing <out>/<variant>/ run folders), the summary (<out>/summary.csv,
 /// <out>/summary.json), the overlay figures and <out>/report.md.
 ReproduceResult reproduce(const Recipe& recipe, const ReproduceOptions& options);

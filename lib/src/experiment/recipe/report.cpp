@@ -140,10 +140,15 @@ std::string ReproduceResult::counts_text() const {
          std::to_string(count(Verdict::inconclusive)) + " INCONCLUSIVE (of " + std::to_string(claims.size()) + " claims)";
 }
 
-ReproduceResult reproduce(const Recipe& r, const ReproduceOptions& o) {
-  if (o.out.empty()) throw input_error("reproduce: an output folder is required");
+void check_reproduce(const Recipe& r, const ReproduceOptions& o) {
   if (std::find(std::begin(kSizes), std::end(kSizes), o.size) == std::end(kSizes))
     throw input_error("reproduce: size must be tiny, default or full");
+  for (const auto& v : r.variants) (void)variant_experiment(r, v, o.size, o.sets);
+}
+
+ReproduceResult reproduce(const Recipe& r, const ReproduceOptions& o) {
+  if (o.out.empty()) throw input_error("reproduce: an output folder is required");
+  check_reproduce(r, o);
   const auto start = std::chrono::steady_clock::now();
   fs::create_directories(o.out);
   const bool figures = o.figures && gnuplot_available();
