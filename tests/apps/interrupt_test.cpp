@@ -30,10 +30,11 @@ std::string slurp(const fs::path& p) {
   return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
 }
 
-/// gf is quick, hbf takes long enough (a second or more) to be interrupted in the middle.
+/// gf is quick, hbf takes long enough (about a second in Release, more under the sanitizers)
+/// to be interrupted in the middle.
 std::vector<std::string> run_args(const fs::path& out) {
   return {GRADFLOW_CLI, "run", "--no-live", "--out", out.string(), "--set", "data.n=20", "--set", "data.d=5",
-          "--set", "model.width=300", "--set", "run.t_end=40", "--set", "run.samples=401"};
+          "--set", "model.width=150", "--set", "run.t_end=20", "--set", "run.samples=401"};
 }
 
 pid_t spawn(std::vector<std::string> args) {
@@ -88,9 +89,15 @@ BOOST_AUTO_TEST_CASE(sigint_keeps_the_finished_methods_and_resume_completes_the_
   BOOST_TEST(code == 128 + SIGINT);
   BOOST_TEST(partial["status"] == "interrupted");
   BOOST_TEST(!fs::exists(cut), "an interrupted run is never at --out");
-  int interrupted = 0;
-  for (const auto& m : partial["methods"]) interrupted += m["status"] == "interrupted";
-  BOOST_TEST(interrupted == 1);
+  // The signal stops the running method at its next sample (interrupted), or, when it lands
+  // between two methods, before the next one starts (which stays pending).
+  int interrupted = 0, unfinished = 0;
+  for (const auto& m : partial["methods"]) {
+    interrupted += m["status"] == "interrupted";
+    unfinished += m["status"] == "interrupted" || m["status"] == "pending";
+  }
+  BOOST_TEST(interrupted <= 1);
+  BOOST_TEST(unfinished >= 1);
 
   // A rerun without --resume or --force is refused; with --resume it completes.
   BOOST_TEST(wait_exit(spawn(run_args(cut))) == 2);
