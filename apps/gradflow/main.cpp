@@ -5,6 +5,9 @@
 //   gradflow theory FILE.toml [--set key=value]... [--out FILE.json]
 //   gradflow keys [KIND] [--markdown]
 //   gradflow reproduce --list | NAME [--full | --size tiny|default|full] [--out DIR] [--force] [--set key=value]...
+//   [mpirun -np K] gradflow sweep [FILE.toml] [--grid key=v1,v2,...]... [--zip key=v1,...]... [-j N] [--out DIR]
+//                                 [--retry-failed | --force] [--figures] [--set key=value]...
+//   gradflow sweep-plot DIR --x KEY --y METRIC [--over KEY] [--method NAME]... [--hline Y [--hline-title T]]
 #include <CLI/CLI.hpp>
 #include <chrono>
 #include <ctime>
@@ -20,6 +23,8 @@
 #include "gradflow/experiment/recipe.hpp"
 #include "gradflow/experiment/theory_report.hpp"
 #include "gradflow/gradflow.hpp"
+#include "gradflow/plot/sweep_plot.hpp"
+#include "sweep_mpi.hpp"
 
 namespace fs = std::filesystem;
 using namespace gradflow;
@@ -42,6 +47,7 @@ std::string default_out_dir() {
 
 Experiment load_experiment(const std::string& file, const std::vector<std::string>& sets) {
   Config config = file.empty() ? Config::parse(default_experiment_toml(), "default experiment") : Config::load(file);
+  config.take_table("sweep");  // a sweep's file runs as its base experiment
   for (const auto& s : sets) config.set(s);
   return parse_experiment(config);
 }
@@ -166,6 +172,73 @@ int cmd_reproduce(const std::string& name, bool list, bool full, std::string siz
   return 0;
 }
 
+struct SweepFlags {
+  std::string file, out;
+  std::vector<std::string> grid, zip, sets;
+  std::size_t jobs = 1;
+  bool retry_failed = false, figures = false;
+};
+
+int cmd_sweep(const SweepFlags& flags, bool force) {
+  cli::MpiSession mpi;
+  const SweepPlan plan = plan_sweep(flags.file, flags.sets, flags.grid, flags.zip);
+  if (force && flags.retry_failed) throw input_error("--force reruns every point already; --retry-failed adds nothing");
+  if (mpi.active() && flags.jobs > 1) throw input_error("-j: under mpirun every rank runs one point at a time; leave -j out");
+  SweepOptions options;
+  options.out = flags.out.empty() ? "runs/sweep-" + default_out_dir().substr(9) : flags.out;
+  options.force = force;
+  options.retry_failed = flags.retry_failed;
+  options.quiet = !isatty(STDERR_FILENO);
+  options.on_point = [](std::size_t ended, std::size_t todo, const SweepPoint& point, const PointOutcome& o) {
+    std::printf("[%*zu/%zu] %-11s %8.2f s  %s%s%s\n", static_cast<int>(std::to_string(todo).size()), ended, todo,
+                o.status.c_str(), o.wall_seconds, point.name.c_str(), o.message.empty() ? "" : ": ",
+                printable(o.message).c_str());
+    std::fflush(stdout);
+  };
+  PointOptions point_options;
+  point_options.figures = flags.figures;
+  catch_interrupts();
+  if (mpi.active() && mpi.rank() > 0) {
+    cli::mpi_worker(plan, (fs::path(options.out) / "points").string(), point_options);
+    return 0;
+  }
+  SweepSummary summary;
+  try {
+    summary = run_sweep(plan, options, [&](const std::string& points_dir) {
+      return mpi.active() ? cli::mpi_executor(plan) : local_executor(plan, points_dir, point_options, flags.jobs);
+    });
+  } catch (...) {
+    cli::mpi_release_workers();  // they wait for points that will not come
+    throw;
+  }
+  cli::mpi_release_workers();
+  std::printf("sweep: %zu points, %zu complete (%zu from before), %zu failed; %.1f s, points busy %.0f%% of the slots\n",
+              summary.points, summary.done, summary.skipped, summary.failed,
+              summary.wall_seconds, 100 * summary.busy_fraction);
+  std::cout << "output: " << options.out << "/ (sweep.json, sweep.csv, points/)\n";
+  if (summary.interrupted) {
+    std::cerr << "gradflow: sweep interrupted; the same command continues it (done points are kept)\n";
+    return summary.signal ? 128 + summary.signal : 1;
+  }
+  return summary.done == summary.points ? 0 : 1;
+}
+
+int cmd_sweep_plot(const std::string& dir, SweepPlotOptions options) {
+  const auto series = sweep_series(dir, options);
+  for (const auto& s : series)
+    if (std::isfinite(s.fit.exponent))
+      std::printf("%s: %s ~ %.4g * %s^%.4f (%zu values of %s)\n", printable(s.label).c_str(), options.y.c_str(),
+                  s.fit.prefactor, options.x.c_str(), s.fit.exponent, s.x.size(), options.x.c_str());
+  if (!gnuplot_available()) {
+    std::cerr << "gradflow: warning: gnuplot not found, figure skipped\n";
+    return 0;
+  }
+  const auto [stem, errors] = render_sweep_plot(dir, options, series);
+  draw(errors);
+  std::cout << "output: " << (fs::path(dir) / stem).string() << ".png, .svg\n";
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -238,6 +311,30 @@ int main(int argc, char** argv) {
   reproduce_cmd->add_option("--set", reproduce_sets, "override a key of every variant's experiment");
   reproduce_cmd->add_flag("--force", force, force_doc);
 
+  auto* sweep = app.add_subcommand("sweep", "a grid of runs over any keys (width x seed x eta ...), resumable, on -j cores or MPI ranks");
+  SweepFlags sweep_flags;
+  sweep->add_option("file", sweep_flags.file, "experiment file (TOML) with an optional [sweep] table (default: the embedded experiment)");
+  sweep->add_option("--grid", sweep_flags.grid, "an axis, e.g. --grid model.width=100,400,1600 --grid seed=1..20 (axes form a product)");
+  sweep->add_option("--zip", sweep_flags.zip, "an axis that advances with the other --zip axes (equal lengths)");
+  sweep->add_option("--set", sweep_flags.sets, "override a key of every point's experiment");
+  sweep->add_option("-j,--jobs", sweep_flags.jobs, "points run at once on this machine (one process each)")->check(CLI::Range(1, 1024));
+  sweep->add_option("--out", sweep_flags.out, "sweep folder (default runs/sweep-<date>-<time>); rerun to continue it");
+  sweep->add_flag("--retry-failed", sweep_flags.retry_failed, "rerun the points that failed (they are kept otherwise)");
+  sweep->add_flag("--force", force, "rerun every point, done ones included");
+  sweep->add_flag("--figures", sweep_flags.figures, "draw each point's figures (gradflow plot DIR draws them later)");
+
+  auto* sweep_plot = app.add_subcommand("sweep-plot", "a sweep metric against an axis: median and quartile band over seeds, fitted power law");
+  std::string sweep_dir;
+  SweepPlotOptions plot_options;
+  double hline = 0.0;
+  sweep_plot->add_option("dir", sweep_dir, "sweep folder")->required();
+  sweep_plot->add_option("--x", plot_options.x, "the axis on the x axis, e.g. model.width")->required();
+  sweep_plot->add_option("--y", plot_options.y, "a metric of sweep.csv, or a ratio a/b of two, e.g. min_lambda_min/lambda0")->required();
+  sweep_plot->add_option("--over", plot_options.over, "the axis summarised at each x (default seed)");
+  sweep_plot->add_option("--method", plot_options.methods, "only this method (repeatable; default every method)");
+  auto* hline_option = sweep_plot->add_option("--hline", hline, "a horizontal reference line at this y");
+  sweep_plot->add_option("--hline-title", plot_options.hline_title, "its legend entry");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -255,6 +352,11 @@ int main(int argc, char** argv) {
     if (*keys) {
       std::cout << (keys_markdown_flag ? keys_markdown() : keys_text(keys_kind));
       return 0;
+    }
+    if (*sweep) return cmd_sweep(sweep_flags, force);
+    if (*sweep_plot) {
+      if (*hline_option) plot_options.hline = hline;
+      return cmd_sweep_plot(sweep_dir, plot_options);
     }
     if (*reproduce_cmd)
       return cmd_reproduce(recipe_name, list, full, size, reproduce_out, reproduce_sets, existing_policy(force, false));

@@ -298,6 +298,18 @@ void Config::set(const std::string& assignment) {
   t->insert_or_assign(parts.back(), *parsed.get("v"));
 }
 
+std::optional<nlohmann::json> Config::take_table(const std::string& key) {
+  const toml::node* node = impl_->input.get(key);
+  if (!node) return std::nullopt;
+  const auto* table = node->as_table();
+  if (!table) impl_->wrong_type(key, "a table", *node);
+  std::ostringstream json;
+  json << toml::json_formatter{*table};
+  nlohmann::json taken = nlohmann::json::parse(json.str());
+  impl_->input.erase(key);
+  return taken;
+}
+
 bool Config::has(const std::string& key) const { return impl_->find(key) != nullptr; }
 
 std::size_t Config::count(const std::string& key) const {

@@ -47,6 +47,9 @@ class Config {
   std::string get_number_or_text(const std::string& key, const std::string& fallback);
 
   bool has(const std::string& key) const;
+  /// Removes the top-level table `key` (such as [sweep]) and returns it as JSON; nothing when
+  /// absent. Its keys are then no part of the experiment. Throws when `key` is not a table.
+  std::optional<nlohmann::json> take_table(const std::string& key);
   /// Number of entries of an array of tables such as [[methods]] (0 when absent).
   std::size_t count(const std::string& key) const;
 
