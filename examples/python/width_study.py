@@ -34,7 +34,7 @@ for m in widths:
         line.set_data(ts, losses)  # in a notebook: fig.canvas.draw_idle() here
 
     result = gradflow.run(base, overrides={"model.width": m}, callback=draw)
-    rates.append(result.methods[0]["rate"])
+    rates.append(result.methods[0]["fitted_rate"])
     lambda0 = result.info["lambda0"]
     print(f"m={m:4d}  L(0)={result.info['loss0']:.4g}  fitted rate={rates[-1]:.4f}  2*lambda0={2 * lambda0:.4f}")
 ax_loss.relim()

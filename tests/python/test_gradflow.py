@@ -18,7 +18,7 @@ SMALL = {
     "data": {"kind": "sphere", "n": 20, "d": 5},
     "model": {"kind": "relu2", "width": 50},
     "run": {"t_end": 2.0, "samples": 21},
-    "methods": [{"kind": "gf"}, {"kind": "gd", "eta": 0.05}],
+    "methods": [{"kind": "gf"}, {"kind": "gd", "eta": 0.05, "name": "gd"}],
 }
 
 
@@ -60,8 +60,8 @@ def test_config_forms_agree(tmp_path):
         np.testing.assert_array_equal(np.asarray(r["gf"]), np.asarray(a["gf"]))
         assert r.info["config"] == a.info["config"]
     wide = gradflow.run(SMALL, overrides={"model.width": 60})
-    assert wide.info["config"]["model"]["width"] == 60 and wide.info["num_params"] == 60 * 5
-    assert gradflow.run(SMALL, overrides=["model.width=60"]).info["num_params"] == 300
+    assert wide.info["config"]["model"]["width"] == 60 and wide.info["model"]["num_params"] == 60 * 5
+    assert gradflow.run(SMALL, overrides=["model.width=60"]).info["model"]["num_params"] == 300
 
 
 def test_threads():
@@ -200,7 +200,7 @@ def test_model_properties_and_theta0_of_a_run():
     # Same seed and data: the run's θ0, so its L(0), λ_min(H0) and λ0 are these, exactly.
     info = gradflow.run(SMALL).info
     assert info["loss0"] == model.loss(model.theta0)
-    assert info["lambda_min_h0"] == model.lambda_min(model.theta0)
+    assert info["lambda_min_H0"] == model.lambda_min(model.theta0)
     assert info["lambda0"] == theory.lambda0(X)
     cols = model.diagnostic_columns
     assert cols and set(model.diagnostics(model.theta0)) == set(cols)
@@ -232,8 +232,8 @@ def bad_theta_cases(P):
         (np.zeros((P, 1)), f"theta: expected a 1-D array, got shape ({P}, 1)"),
         (np.zeros(P + 1), f"theta: expected length {P} (model.num_params), got {P + 1}"),
         (np.zeros(2 * P)[::2], "theta: array is not contiguous (use np.ascontiguousarray(theta))"),
-        ([0.0] * P, "theta: expected a numpy.ndarray of float64, got list"),
-        (None, "theta: expected a numpy.ndarray of float64, got NoneType"),
+        ([0.0] * P, "theta: expected a numpy.ndarray of float64, got list (use np.asarray(theta, dtype=np.float64))"),
+        (None, "theta: expected a numpy.ndarray of float64, got NoneType (use np.asarray(theta, dtype=np.float64))"),
     ]
 
 
@@ -265,7 +265,7 @@ def test_bad_r_v_and_matrices(small_model):
         (lambda: gradflow.Model("relu2", X, np.ones(5)), "y: expected length 6 (the rows of X), got 5"),
         (lambda: gradflow.Model("relu2", X, np.ones((5, 1))), "y: expected 6 rows (the rows of X), got 5"),
         (lambda: gradflow.Model("relu2", X, y, seed=-2), "seed: must be non-negative"),
-        (lambda: theory.h_infinity(X.tolist()), "X: expected a numpy.ndarray of float64, got list"),
+        (lambda: theory.h_infinity(X.tolist()), "X: expected a numpy.ndarray of float64, got list (use np.asarray(X, dtype=np.float64))"),
         (lambda: theory.lambda_min(np.ones((2, 3))), "H: expected a square matrix, got 2x3"),
         (lambda: theory.xu(X, y, X, X), "Y: expected a 2-D array, got shape (6,)"),
         (lambda: theory.xu_spectral_step(X, X), "W1, W2: give both (linear2) or neither (one layer)"),
@@ -327,7 +327,8 @@ def test_theory_report():
     report = gradflow.theory(SMALL)
     X, _ = data.sphere(20, 5, seed=3)
     assert report["lambda0"] == theory.lambda0(X)
-    assert report["n"] == 20 and "methods" in report
+    assert report["n"] == 20 and report["config"]["model"]["width"] == 50
+    assert report["H_inf_diag_mean"] == pytest.approx(0.5)  # unit inputs
     assert report == theory.report(SMALL)
     assert "lambda0" in theory.text(SMALL)
 
@@ -376,7 +377,7 @@ def test_run_equals_cli_bit_for_bit(tmp_path, cli):
                                                   for m in j["methods"]])
         return j
     assert strip(a) == strip(b)
-    with pytest.raises(ValueError, match="exists"):
+    with pytest.raises(ValueError, match="holds an earlier result"):
         r.save(tmp_path / "py")
     r.save(tmp_path / "py", force=True, figures=False)
 
@@ -422,7 +423,7 @@ def test_sigint_stops_a_long_run_without_the_gil(tmp_path):
     child = textwrap.dedent("""
         import json, sys, gradflow
         cfg = {"seed": 1, "data": {"n": 40, "d": 8}, "model": {"kind": "two_layer", "width": 400,
-               "activation": "tanh"}, "run": {"t_end": 1e5, "samples": 100001, "rtol": 1e-10, "atol": 1e-12},
+               "activation": "tanh"}, "run": {"t_end": 1e4, "samples": 10001, "rtol": 1e-10, "atol": 1e-12},
                "methods": [{"kind": "gf"}, {"kind": "gd", "eta": 0.01}]}
         print("ready", flush=True)
         r = gradflow.run(cfg)
@@ -438,7 +439,7 @@ def test_sigint_stops_a_long_run_without_the_gil(tmp_path):
     assert p.returncode == 0, out
     res = json.loads(out.strip().splitlines()[-1])
     assert res["interrupted"] and res["by"] == "SIGINT" and res["run"] == "interrupted"
-    assert res["status"] == ["interrupted", "pending"] and 0 < res["rows"] < 100001
+    assert res["status"] == ["interrupted", "pending"] and 0 < res["rows"] < 10001
 
 
 # --- compare and reproduce ----------------------------------------------------------------
