@@ -1,9 +1,9 @@
 """Width study: gradient flow on Du et al.'s two-layer ReLU net (relu2) at growing widths m.
 
-The NTK theory says the flow's loss decays like exp(-2 λ0 t) once m is large, with
-λ0 = λ_min(H∞); narrow nets are slower or faster depending on their H(θ0). The figure shows
-the loss curves (drawn from the callback as the runs go, as a notebook would draw them live)
-and the fitted rate against 2 λ0.
+For m → ∞ the flow's error obeys Δ̇ = −H∞Δ, so the loss falls like exp(−2λ0 t) once its
+slowest mode dominates, λ0 = λ_min(H∞); before that the larger modes set the pace. The figure
+shows the loss curves (drawn from the callback as the runs go, as a notebook would draw them
+live) and the rate fitted over the second half of each run, next to that asymptote 2λ0.
 
 usage: python3 width_study.py [OUT_DIR]     writes OUT_DIR/width_study.png
 """

@@ -242,10 +242,14 @@ def _sample_caller(callback):
         return None
     if not callable(callback):
         raise ValueError(f"callback: expected a callable f(t, columns), got {type(callback).__name__}")
+    # The method goes third to a parameter named `method`, a third required positional one or *args
+    # (so f(t, columns, line=line) keeps its default).
     try:
-        params = [p for p in inspect.signature(callback).parameters.values()
-                  if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.VAR_POSITIONAL)]
-        three = len(params) >= 3 or any(p.kind == p.VAR_POSITIONAL for p in params)
+        params = list(inspect.signature(callback).parameters.values())
+        required = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and
+                    p.default is p.empty]
+        three = (len(required) >= 3 or any(p.kind == p.VAR_POSITIONAL for p in params) or
+                 any(p.name == "method" for p in params[2:]))
     except (TypeError, ValueError):
         three = False
     if three:
@@ -258,7 +262,8 @@ def run(config=None, overrides=None, callback=None):
     experiment), `overrides` a dict {"model.width": 200} applied like `--set`.
 
     callback(t, columns[, method]) is called at every sample of every method, `columns` a dict
-    of that row (t included); returning True stops the run there (the running method ends
+    of that row (t included), `method` the method's name when f has a third parameter named
+    `method` (or a third without default, or *args); returning True stops the run there (the running method ends
     "interrupted", the rest stay "pending"). An exception in the callback stops the run and is
     raised. The integration runs without the GIL; Ctrl-C stops it at its next sample and the
     partial Result comes back with result.interrupted = True (result.stopped_by = "SIGINT").
