@@ -1,7 +1,7 @@
 """pip install --no-build-isolation .  (into a venv made with --system-site-packages)
 
-Drives CMake (no scikit-build-core on Debian): configures this tree in setuptools' build_temp
-with the interpreter pip runs, builds only the Python module (gradflow_python) and places it,
+Drives CMake (no scikit-build-core on Debian): configures this tree in build-pip/
+(GRADFLOW_SETUP_TREE overrides) with the interpreter pip runs, builds only the Python module (gradflow_python) and places it,
 the pure-Python package (python/gradflow) and the library's resources (data/, plots/,
 recipes/ as gradflow/share) into the wheel. CMAKE_ARGS adds configure options;
 GRADFLOW_JOBS sets the build's parallelism (default 2).
@@ -17,6 +17,7 @@ from setuptools import Extension, setup
 from setuptools.command.build_ext import build_ext
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+os.makedirs(os.path.join(HERE, "build-pip"), exist_ok=True)  # egg_base and build_base below
 
 
 def version():
@@ -26,7 +27,8 @@ def version():
 
 class CMakeBuild(build_ext):
     def build_extension(self, ext):
-        tree = os.path.join(os.path.abspath(self.build_temp), "cmake")
+        # A fixed tree beside build/ (same depth): ccache then hits on the objects of build/.
+        tree = os.environ.get("GRADFLOW_SETUP_TREE", os.path.join(HERE, "build-pip"))
         configure = ["cmake", "-S", HERE, "-B", tree, "-DCMAKE_BUILD_TYPE=Release", "-DGRADFLOW_PYTHON=ON",
                      "-DGRADFLOW_BUILD_TESTS=OFF", f"-DPython3_EXECUTABLE={sys.executable}"]
         configure += shlex.split(os.environ.get("CMAKE_ARGS", ""))
@@ -58,4 +60,5 @@ setup(
     python_requires=">=3.9",
     install_requires=["numpy"],
     zip_safe=False,
+    options={"build": {"build_base": "build-pip/setuptools"}, "egg_info": {"egg_base": "build-pip"}},
 )

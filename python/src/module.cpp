@@ -253,6 +253,9 @@ class PyModel {
           const std::vector<std::string>& sets) {
     if (seed < 0) throw py::value_error("seed: must be non-negative");
     data_.X = matrix_arg(X, "X");
+    if (data_.X.size() == 0)
+      throw py::value_error("X: expected at least one row and one column, got shape (" +
+                            std::to_string(data_.X.rows()) + ", " + std::to_string(data_.X.cols()) + ")");
     data_.Y = targets_arg(Y, "y", data_.X.rows());
     data_.name = "arrays";
     data_.provenance = "NumPy arrays from Python";

@@ -207,6 +207,11 @@ def test_model_properties_and_theta0_of_a_run():
     assert model.diagnostics(model.theta0)["pattern_change"] == 0.0
 
 
+def test_gradient_timed_in_cpp(small_model):
+    m = small_model
+    assert 0 < m._time_gradient(m.theta0, np.ones(m.num_outputs), 10) < 1
+
+
 def test_model_option_errors():
     X, y = data.sphere(5, 2, seed=1)
     with pytest.raises(ValueError, match="unknown key 'model.depth'"):
@@ -265,6 +270,8 @@ def test_bad_r_v_and_matrices(small_model):
         (lambda: gradflow.Model("relu2", X, np.ones(5)), "y: expected length 6 (the rows of X), got 5"),
         (lambda: gradflow.Model("relu2", X, np.ones((5, 1))), "y: expected 6 rows (the rows of X), got 5"),
         (lambda: gradflow.Model("relu2", X, y, seed=-2), "seed: must be non-negative"),
+        (lambda: gradflow.Model("relu2", np.zeros((0, 3)), np.zeros(0)),
+         "X: expected at least one row and one column, got shape (0, 3)"),
         (lambda: theory.h_infinity(X.tolist()), "X: expected a numpy.ndarray of float64, got list (use np.asarray(X, dtype=np.float64))"),
         (lambda: theory.lambda_min(np.ones((2, 3))), "H: expected a square matrix, got 2x3"),
         (lambda: theory.xu(X, y, X, X), "Y: expected a 2-D array, got shape (6,)"),
@@ -379,7 +386,9 @@ def test_run_equals_cli_bit_for_bit(tmp_path, cli):
     assert strip(a) == strip(b)
     with pytest.raises(ValueError, match="holds an earlier result"):
         r.save(tmp_path / "py")
-    r.save(tmp_path / "py", force=True, figures=False)
+    r.save(tmp_path / "py", force=True)  # with the CLI's figures (gnuplot is in scripts/setup.sh)
+    assert sorted(f.name for f in (tmp_path / "py").glob("*.png")) == sorted(f.name for f in (tmp_path / "cli").glob("*.png"))
+    assert any((tmp_path / "py").glob("*.png"))
 
 
 def test_callback_sees_every_sample_and_stops_the_run():
