@@ -7,6 +7,8 @@
    gradflow.run with a gd method (the loop in C++), a Python loop over
    model.loss_gradient, and a NumPy loop with the gradient written out (two GEMMs).
    All three start from the same θ0 and their final losses are printed to show they agree.
+   The run's time is its gd method's counter: the iterations plus the diagnostics of its two
+   sampled rows (t = 0 and the end), about two gradients' worth.
 
 One thread everywhere (gradflow's default; OPENBLAS/OMP_NUM_THREADS=1 for NumPy).
 usage: PYTHONPATH=build/python python3 bench/python/binding_overhead.py [--quick]
@@ -81,7 +83,7 @@ def gd_comparison(n, d, m, iters, eta):
     theta0 = model.theta0
     config = {"seed": 1, "data": {"kind": "sphere", "n": n, "d": d}, "model": {"kind": "two_layer", "width": m},
               "run": {"t_end": iters * eta, "samples": 2, "lambda_min_max_n": 0},
-              "methods": [{"kind": "gd", "eta": eta}]}
+              "methods": [{"kind": "gd", "eta": eta, "name": "gd"}]}
     t = time.perf_counter()
     result = gradflow.run(config)
     run_total = time.perf_counter() - t
@@ -104,8 +106,11 @@ def gd_comparison(n, d, m, iters, eta):
 
 
 def main():
-    print(f"gradflow {gradflow.__version__}, threads {gradflow.thread_count()}, NumPy {np.__version__}, "
-          f"load average {os.getloadavg()[0]:.1f}")
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from peer_common import loaded_blas  # noqa: E402
+    blas = ", ".join(os.path.basename(b) for b in loaded_blas()) or "none found"
+    print(f"gradflow {gradflow.__version__}, threads {gradflow.thread_count()}, NumPy {np.__version__} "
+          f"(BLAS: {blas}), load average {os.getloadavg()[0]:.1f}")
     try:
         import torch  # noqa: F401
         print("PyTorch is installed but not measured here (bench/python/gd_peer.py is its peer)")
@@ -123,7 +128,7 @@ def main():
           "NumPy loop [s] | NumPy / gradflow | final losses (run, loop, NumPy) |")
     print("|---|---|---|---|---|---|---|")
     for n, d, m, iters, eta in [(50, 10, 1000, 200 if QUICK else 2000, 0.05),
-                                (1000, 100, 10000, 3 if QUICK else 20, 0.002)]:
+                                (1000, 100, 10000, 3 if QUICK else 40, 0.002)]:
         run_gd, run_total, run_loss, loop, loop_loss, npy, np_loss = gd_comparison(n, d, m, iters, eta)
         print(f"| {n}, {d}, {m} | {iters} | {run_gd:.3f} ({run_total:.3f}) | {loop:.3f} | {npy:.3f} | "
               f"{npy / run_gd:.2f} | {run_loss:.10g}, {loop_loss:.10g}, {np_loss:.10g} |")
