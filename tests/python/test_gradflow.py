@@ -361,6 +361,10 @@ def test_without_pandas(monkeypatch):
     r = gradflow.run(SMALL)
     gf = r["gf"]
     assert isinstance(gf, dict) and isinstance(gf["loss"], np.ndarray) and gf["t"][-1] == 2.0
+    np.testing.assert_array_equal(gf["loss"], r._tables[0][2][:, 1])  # a view of the run's table
+    cmp = gradflow.compare(dict(SMALL, model={"kind": "two_layer", "width": 5, "activation": "tanh"},
+                                methods=[{"kind": "gd", "eta": 0.05}]), etas=[0.05], horizon=0.5)["compare"]
+    assert isinstance(cmp, dict) and cmp["method"][0] == "gd_vs_gf" and cmp["eta"].dtype == np.float64
 
 
 def test_run_equals_cli_bit_for_bit(tmp_path, cli):
