@@ -226,7 +226,7 @@ int cmd_sweep(const SweepFlags& flags, bool force) {
 int cmd_sweep_plot(const std::string& dir, SweepPlotOptions options) {
   const auto series = sweep_series(dir, options);
   for (const auto& s : series)
-    if (std::isfinite(s.fit.exponent))
+    if (options.fit && std::isfinite(s.fit.exponent))
       std::printf("%s: %s ~ %.4g * %s^%.4f (%zu values of %s)\n", printable(s.label).c_str(), options.y.c_str(),
                   s.fit.prefactor, options.x.c_str(), s.fit.exponent, s.x.size(), options.x.c_str());
   if (!gnuplot_available()) {
@@ -334,6 +334,8 @@ int main(int argc, char** argv) {
   sweep_plot->add_option("--method", plot_options.methods, "only this method (repeatable; default every method)");
   auto* hline_option = sweep_plot->add_option("--hline", hline, "a horizontal reference line at this y");
   sweep_plot->add_option("--hline-title", plot_options.hline_title, "its legend entry");
+  bool no_fit = false;
+  sweep_plot->add_flag("--no-fit", no_fit, "no power law (for a metric that is not one, such as a saturating ratio)");
 
   try {
     app.parse(argc, argv);
@@ -356,6 +358,7 @@ int main(int argc, char** argv) {
     if (*sweep) return cmd_sweep(sweep_flags, force);
     if (*sweep_plot) {
       if (*hline_option) plot_options.hline = hline;
+      plot_options.fit = !no_fit;
       return cmd_sweep_plot(sweep_dir, plot_options);
     }
     if (*reproduce_cmd)

@@ -308,6 +308,44 @@ def reproduce(name, size="default", overrides=None, out=None, force=False, figur
     return result
 
 
+def _axis(key, values, where):
+    if isinstance(values, str):
+        return f"{key}={values}"  # "1..20" or "100,400"
+    values = list(values)
+    if not values:
+        raise ValueError(f"{where} {key}: no values")
+    items = [_value(v, key) for v in values]
+    if any("," in v for v in items):
+        raise ValueError(f"{where} {key}: a value holds a comma, which separates the values")
+    return f"{key}=" + ",".join(items)
+
+
+def sweep(config=None, grid=None, zip=None, overrides=None, out=None, jobs=1, force=False, retry_failed=False):
+    """`gradflow sweep`: a grid of runs over any keys. `grid` {key: values} forms a product
+    (values a list, or a string such as "1..20"), `zip` {key: values} advances together; both
+    add to (and replace keys of) the [sweep] table of `config`. Points run in this process
+    (jobs=1) or in `jobs` forked processes into `out` (None: a temporary folder), which a second
+    call continues: done points are skipped. Returns sweep.csv (a DataFrame, or a dict of
+    arrays without pandas), one row per point x method; sweep.json is in its attrs["sweep"]
+    with pandas. Ctrl-C takes effect when the sweep returns (points run without the GIL)."""
+    text, is_path = _source(config)
+    axes = [_axis(k, v, "grid") for k, v in (grid or {}).items()]
+    zipped = [_axis(k, v, "zip") for k, v in (zip or {}).items()]
+    folder = None
+    if out is None:
+        folder = tempfile.TemporaryDirectory(prefix="gradflow-sweep-")
+        out = os.path.join(folder.name, "sweep")
+    out = os.fspath(out)
+    _core.sweep(text, is_path, _sets(overrides), axes, zipped, out, int(jobs), bool(force), bool(retry_failed))
+    table = _read_csv(os.path.join(out, "sweep.csv"))
+    if _pd is not None:
+        with open(os.path.join(out, "sweep.json")) as f:
+            table.attrs["sweep"] = json.load(f)
+    if folder is not None:
+        folder.cleanup()
+    return table
+
+
 def recipes():
     """{name: title} of the shipped reproduction recipes."""
     return dict(_core.recipes())

@@ -100,6 +100,7 @@ nlohmann::json py_to_json(const py::handle& obj) {
 
 Config load_config(const std::string& text, bool is_path, const std::vector<std::string>& sets) {
   Config config = is_path ? Config::load(text) : Config::parse(text, "python");
+  config.take_table("sweep");  // a sweep's file runs as its base experiment, as in the CLI
   for (const auto& s : sets) config.set(s);
   return config;
 }
@@ -286,6 +287,32 @@ class PyModel {
   std::optional<Objective> objective_;  // points into instance_.model, so PyModel never moves
 };
 
+/// `gradflow sweep` into `out`: points in this process (jobs 1) or in forked ones.
+py::dict sweep(const std::string& text, bool is_path, const std::vector<std::string>& sets,
+               const std::vector<std::string>& grid, const std::vector<std::string>& zip, const std::string& out,
+               std::size_t jobs, bool force, bool retry_failed) {
+  const SweepPlan plan = is_path ? plan_sweep(text, sets, grid, zip) : plan_sweep_text(text, "python", sets, grid, zip);
+  SweepOptions options;
+  options.out = out;
+  options.force = force;
+  options.retry_failed = retry_failed;
+  options.quiet = true;
+  SweepSummary s;
+  {
+    py::gil_scoped_release release;
+    s = run_sweep(plan, options, [&](const std::string& dir) { return local_executor(plan, dir, {}, std::max<std::size_t>(jobs, 1)); });
+  }
+  py::dict d;
+  d["points"] = s.points;
+  d["done"] = s.done;
+  d["skipped"] = s.skipped;
+  d["ran"] = s.ran;
+  d["failed"] = s.failed;
+  d["interrupted"] = s.interrupted;
+  d["wall_seconds"] = s.wall_seconds;
+  return d;
+}
+
 py::dict xu_quantities(const py::handle& X, const py::handle& Y, const py::handle& W1, const py::handle& W2, double c1,
                        double c2) {
   XuConstants c{c1, c2};
@@ -377,6 +404,8 @@ PYBIND11_MODULE(_core, m) {
   m.def("recipes", &list_recipes, "(name, title) of every shipped recipe.");
 
   m.def("run", &run, py::arg("text"), py::arg("is_path"), py::arg("sets"), py::arg("callback"));
+  m.def("sweep", &sweep, py::arg("text"), py::arg("is_path"), py::arg("sets"), py::arg("grid"), py::arg("zip"),
+        py::arg("out"), py::arg("jobs"), py::arg("force"), py::arg("retry_failed"));
   m.def("summary", [](const py::handle& info) { return summary(py_to_json(info)); }, py::arg("info"));
   m.def("save_run", &save_run, py::arg("path"), py::arg("force"), py::arg("info"), py::arg("tables"),
         py::arg("figures"));

@@ -396,6 +396,26 @@ def test_run_equals_cli_bit_for_bit(tmp_path, cli):
     assert any((tmp_path / "py").glob("*.png"))
 
 
+def test_sweep_equals_cli_and_resumes(tmp_path, cli):
+    cfg = tmp_path / "small.toml"
+    cfg.write_text(gradflow.to_toml(SMALL))
+    subprocess.run([cli, "sweep", str(cfg), "--out", str(tmp_path / "cli"), "--grid", "seed=1..2",
+                    "--grid", "model.width=10,20"], check=True, capture_output=True)
+    table = gradflow.sweep(str(cfg), grid={"seed": "1..2", "model.width": [10, 20]}, out=tmp_path / "py", jobs=2)
+    assert table.attrs["sweep"]["status"] == "complete"
+    assert len(table) == 4 * len(table.attrs["sweep"]["base_config"]["methods"])
+
+    def strip(path):  # sweep.csv without its wall_seconds column (the last)
+        return [line.rsplit(",", 1)[0] for line in path.read_text().splitlines()]
+    assert strip(tmp_path / "py" / "sweep.csv") == strip(tmp_path / "cli" / "sweep.csv")
+    again = gradflow.sweep(str(cfg), grid={"seed": "1..2", "model.width": [10, 20]}, out=tmp_path / "py")
+    assert [p["runs"] for p in again.attrs["sweep"]["points"]] == [1, 1, 1, 1]  # nothing ran twice
+    with pytest.raises(ValueError, match="unknown key 'model.widht'"):
+        gradflow.sweep(str(cfg), grid={"model.widht": [10]})
+    with pytest.raises(ValueError, match="no values"):
+        gradflow.sweep(str(cfg), grid={"seed": []})
+
+
 def test_callback_sees_every_sample_and_stops_the_run():
     seen = []
     r = gradflow.run(SMALL, callback=lambda t, cols, method: seen.append((method, t, cols["loss"])))

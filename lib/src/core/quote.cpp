@@ -21,6 +21,8 @@ std::string quoted(std::string_view text, std::string_view what, std::string_vie
 
 }  // namespace
 
+std::string shortened(const std::string& text) { return text.size() <= 80 ? text : text.substr(0, 80) + "..."; }
+
 std::string printable(std::string_view text) {
   std::string s;
   for (const char c : text) {

@@ -1,3 +1,4 @@
+#include "gradflow/core/types.hpp"
 #include "gradflow/experiment/compare.hpp"
 
 #include <algorithm>
@@ -16,7 +17,6 @@
 namespace gradflow {
 namespace {
 
-constexpr double nan = std::numeric_limits<double>::quiet_NaN();
 
 /// A discrete method and one of the flows it is compared with.
 struct Pair {

@@ -13,9 +13,6 @@ namespace gradflow {
 
 namespace {
 
-/// A key as echoed in a message: a hostile one may be megabytes long.
-std::string shown(const std::string& key) { return key.size() <= 80 ? key : key.substr(0, 80) + "..."; }
-
 /// Measures how deep TOML text nests (header parts, dotted-key parts, arrays and inline
 /// tables) without building it: toml++ builds, walks and destroys tables recursively, so a
 /// key of 50,000 parts would overflow the stack there and in collect_unused. This is an upper
@@ -43,7 +40,7 @@ class NestingScan {
   [[noreturn]] void deep(std::size_t at) const {
     const auto line = 1 + std::count(s_.begin(), s_.begin() + static_cast<std::ptrdiff_t>(std::min(at, s_.size())), '\n');
     throw input_error(source_ + ":" + std::to_string(line) + ": nested deeper than " + std::to_string(max_config_depth) +
-                      " levels (tables, dotted keys and arrays), as in '" + shown(s_.substr(start_, at - start_)) + "'");
+                      " levels (tables, dotted keys and arrays), as in '" + shortened(s_.substr(start_, at - start_)) + "'");
   }
   void check(std::size_t depth) const {
     if (depth > max_config_depth) deep(i_);
@@ -269,9 +266,9 @@ void Config::set(const std::string& assignment) {
   const std::string key = assignment.substr(0, eq), text = assignment.substr(eq + 1);
   const auto parts = Impl::split(key);
   if (parts.size() > max_config_depth)
-    throw input_error("--set " + shown(key) + ": nested deeper than " + std::to_string(max_config_depth) +
+    throw input_error("--set " + shortened(key) + ": nested deeper than " + std::to_string(max_config_depth) +
                       " levels (" + std::to_string(parts.size()) + " parts)");
-  check_config_nesting("v = " + text, "--set " + shown(key), parts.size() - 1);
+  check_config_nesting("v = " + text, "--set " + shortened(key), parts.size() - 1);
   toml::table parsed;
   try {
     parsed = toml::parse("v = " + text);
@@ -286,15 +283,15 @@ void Config::set(const std::string& assignment) {
     } else if (auto* a = node->as_array(); a && Impl::is_index(parts[i])) {
       const std::size_t at = Impl::position(parts[i]);
       if (at == std::string::npos || at >= a->size())
-        throw input_error("--set " + printable(shown(key)) + ": there is no entry " + shown(parts[i]) + " (entries count from 1, and there are " +
+        throw input_error("--set " + printable(shortened(key)) + ": there is no entry " + shortened(parts[i]) + " (entries count from 1, and there are " +
                           std::to_string(a->size()) + ")");
       node = a->get(at);
     } else {
-      throw input_error("--set " + shown(key) + ": '" + shown(parts[i]) + "' is not a table");
+      throw input_error("--set " + shortened(key) + ": '" + shortened(parts[i]) + "' is not a table");
     }
   }
   auto* t = node->as_table();
-  if (!t) throw input_error("--set " + shown(key) + ": cannot set inside a non-table");
+  if (!t) throw input_error("--set " + shortened(key) + ": cannot set inside a non-table");
   t->insert_or_assign(parts.back(), *parsed.get("v"));
 }
 
@@ -393,7 +390,7 @@ std::string Config::get_number_or_text(const std::string& key, const std::string
 void Config::check_all_used() const {
   std::vector<std::string> unused;
   impl_->collect_unused(impl_->input, "", unused);
-  if (!unused.empty()) throw input_error("unknown key '" + shown(unused.front()) + "' (in " + impl_->source + ")");
+  if (!unused.empty()) throw input_error("unknown key '" + shortened(unused.front()) + "' (in " + impl_->source + ")");
 }
 
 const nlohmann::json& Config::resolved() const { return impl_->resolved; }

@@ -5,12 +5,10 @@
 #include <cstdlib>
 
 #include "gradflow/core/error.hpp"
+#include "gradflow/core/quote.hpp"
 
 namespace gradflow {
 namespace {
-
-/// An expression as echoed in a message: long ones are cut, the message stays readable.
-std::string shown(const std::string& text) { return text.size() <= 80 ? text : text.substr(0, 80) + "..."; }
 
 /// Recursive descent: sum := product (('+'|'-') product)*, product := power (('*'|'/') power)*,
 /// power := unary ('^' power)?, unary := '-' unary | atom, atom := number | name | name '(' sum ')' | '(' sum ')'.
@@ -24,13 +22,13 @@ class Parser {
   double parse() {
     const double v = sum();
     skip();
-    if (i_ != s_.size()) fail("unexpected '" + shown(s_.substr(i_)) + "'");
+    if (i_ != s_.size()) fail("unexpected '" + shortened(s_.substr(i_)) + "'");
     return v;
   }
 
  private:
   [[noreturn]] void fail(const std::string& why) const {
-    throw input_error(key_ + ": cannot evaluate \"" + shown(s_) + "\": " + why);
+    throw input_error(key_ + ": cannot evaluate \"" + shortened(s_) + "\": " + why);
   }
   void skip() {
     while (i_ < s_.size() && std::isspace(static_cast<unsigned char>(s_[i_]))) ++i_;
@@ -127,7 +125,7 @@ class Parser {
 double evaluate_expression(const std::string& text, const std::map<std::string, double>& variables,
                            const std::string& key) {
   const double v = Parser(text, variables, key).parse();
-  if (!std::isfinite(v)) throw input_error(key + ": \"" + shown(text) + "\" evaluates to " + std::to_string(v));
+  if (!std::isfinite(v)) throw input_error(key + ": \"" + shortened(text) + "\" evaluates to " + std::to_string(v));
   return v;
 }
 

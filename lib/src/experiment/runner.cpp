@@ -1,3 +1,4 @@
+#include "gradflow/core/types.hpp"
 #include "gradflow/experiment/runner.hpp"
 
 #include <algorithm>
@@ -15,7 +16,6 @@
 namespace gradflow {
 namespace {
 
-constexpr double nan = std::numeric_limits<double>::quiet_NaN();
 
 /// One method of a run: prepared first, run later, observed sample by sample.
 class Execution {

@@ -1,3 +1,4 @@
+#include "gradflow/core/types.hpp"
 #include "gradflow/experiment/theory_report.hpp"
 
 #include <cmath>
@@ -10,7 +11,6 @@
 namespace gradflow {
 namespace {
 
-constexpr double nan = std::numeric_limits<double>::quiet_NaN();
 
 nlohmann::json num(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(); }
 

@@ -13,9 +13,9 @@
 namespace gradflow {
 namespace {
 
-nlohmann::json num(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(); }
+nlohmann::json finite_or_null(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(); }
 
-double lambda_max_sym(const Mat& H) {
+double largest_eigenvalue(const Mat& H) {
   Eigen::SelfAdjointEigenSolver<Mat> es(H, Eigen::EigenvaluesOnly);
   return es.eigenvalues().maxCoeff();
 }
@@ -25,14 +25,14 @@ const KeySpec init_key{"init", KeyType::text, std::string("normal"),
                        "hidden-layer initialiser: normal, ntk, lecun, xavier, he or uniform (docs/experiment.md)"};
 const KeySpec init_scale_key{"init_scale", KeyType::number, 1.0, "the initialiser's scale s"};
 
-InitOptions init_of(const Params& p) { return {p.text("init"), p.number("init_scale")}; }
+InitOptions hidden_init(const Params& p) { return {p.text("init"), p.number("init_scale")}; }
 
 void validate_two_layer(const Params& p, const Dataset& data, const std::string& kind) {
   const long width = p.integer("width");
   if (width < 1) throw input_error("model.width: must be at least 1, got " + std::to_string(width));
   if (width > 10'000'000) throw input_error("model.width: is too large (" + std::to_string(width) + ")");
   if (p.has("beta") && !(p.number("beta") > 0)) throw input_error("model.beta: must be positive");
-  init_of(p).validate("model.init");
+  hidden_init(p).validate("model.init");
   if (data.k() != 1)
     throw input_error("model.kind: " + kind + " has one output, but the data have " + std::to_string(data.k()) +
                       " target columns (use linear2, or data.target = \"label\")");
@@ -48,7 +48,7 @@ ModelInstance build_two_layer(const Params& p, const Dataset& data, Rng& rng, bo
   const std::string scaling = relu2 ? "ntk" : p.text("scaling");
   t.scale = scaling == "ntk" ? 1.0 / std::sqrt(m) : scaling == "mean_field" ? 1.0 / m : 1.0;
   t.train_outer = !relu2;
-  const Mat W = init_matrix(t.width, data.d(), data.d(), t.width, init_of(p), rng);
+  const Mat W = init_matrix(t.width, data.d(), data.d(), t.width, hidden_init(p), rng);
   const double outer_scale = relu2 ? 0.0 : p.number("outer_scale");
   Vec a(t.width);
   for (Index r = 0; r < t.width; ++r) a(r) = relu2 ? rng.sign() : outer_scale * rng.normal();
@@ -93,14 +93,14 @@ const Registration<ModelKind> relu2{{
         [](const Problem& problem, const Params& p, double delta, nlohmann::json& j) {
           const Mat& Hinf = *problem.H_inf();
           const double n = static_cast<double>(problem.data().n()), lambda0 = problem.lambda0();
-          j["H_inf_lambda_max"] = lambda_max_sym(Hinf);
+          j["H_inf_lambda_max"] = largest_eigenvalue(Hinf);
           j["H_inf_diag_mean"] = Hinf.diagonal().mean();
           // Du et al. (seed 003, "N ≳ m⁶/(λ⁴δ³)" in the slide's names: width N, samples m) and
           // Bu et al. (seed 000, HBF): m = Ω(n⁶/(δ³λ0⁴)).
           const double du = std::pow(n, 6) / (std::pow(lambda0, 4) * std::pow(delta, 3));
-          j["width_required_du"] = num(du);
-          j["width_required_bu_hbf"] = num(du);
-          j["width_ratio_du"] = num(static_cast<double>(p.integer("width")) / du);
+          j["width_required_du"] = finite_or_null(du);
+          j["width_required_bu_hbf"] = finite_or_null(du);
+          j["width_ratio_du"] = finite_or_null(static_cast<double>(p.integer("width")) / du);
         },
     .describe = width_words,
 }};
@@ -132,11 +132,11 @@ const Registration<ModelKind> two_layer{{
           const double outer = p.number("outer_scale");
           const Mat Ka = relu_kernel_outer(X, p.number("init_scale"));
           const Mat Kw = relu_kernel_inner(X, outer * outer);
-          j["K_a_lambda_min"] = num(lambda_min(Ka));
-          j["K_w_lambda_min"] = num(lambda_min(Kw));
-          j["lambda_S"] = num(lambda_min(Ka + Kw));
-          j["K_lambda_max"] = num(lambda_max_sym(Ka + Kw));
-          j["yang_rate"] = num(problem.c() * lambda_min(Ka + Kw));  // R_S(t) ≤ exp(−c λ_S t) R_S(0), unnormalised K
+          j["K_a_lambda_min"] = finite_or_null(lambda_min(Ka));
+          j["K_w_lambda_min"] = finite_or_null(lambda_min(Kw));
+          j["lambda_S"] = finite_or_null(lambda_min(Ka + Kw));
+          j["K_lambda_max"] = finite_or_null(largest_eigenvalue(Ka + Kw));
+          j["yang_rate"] = finite_or_null(problem.c() * lambda_min(Ka + Kw));  // R_S(t) ≤ exp(−c λ_S t) R_S(0), unnormalised K
         },
     .describe =
         [](const nlohmann::json& model) {

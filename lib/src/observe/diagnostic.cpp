@@ -1,3 +1,4 @@
+#include "gradflow/core/types.hpp"
 #include "gradflow/observe/diagnostic.hpp"
 
 #include <algorithm>
@@ -6,7 +7,6 @@
 namespace gradflow {
 namespace {
 
-constexpr double nan = std::numeric_limits<double>::quiet_NaN();
 
 class ErrorGap final : public Diagnostic {
  public:

@@ -1,3 +1,4 @@
+#include "gradflow/core/types.hpp"
 #include "gradflow/observe/energy.hpp"
 
 #include <cmath>
@@ -10,7 +11,6 @@
 namespace gradflow {
 namespace {
 
-constexpr double nan = std::numeric_limits<double>::quiet_NaN();
 using Dynamics = EnergyOptions::Dynamics;
 
 class Energy final : public Diagnostic {

@@ -1,3 +1,4 @@
+#include "gradflow/core/types.hpp"
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
@@ -15,7 +16,6 @@ namespace gradflow {
 namespace {
 
 namespace fs = std::filesystem;
-constexpr double nan = std::numeric_limits<double>::quiet_NaN();
 
 /// One CSV record (RFC 4180 quoting, as sweep.csv writes it).
 std::vector<std::string> split_record(const std::string& line) {
@@ -165,7 +165,7 @@ std::pair<std::string, std::string> render_sweep_plot(const std::string& out, co
     write_atomically((fs::path(out) / file).string(), text);
     files.push_back(file);
     titles.push_back(s.label);
-    const bool fitted = std::isfinite(s.fit.exponent);
+    const bool fitted = o.fit && std::isfinite(s.fit.exponent);
     char buf[96];
     std::snprintf(buf, sizeof buf, "fit %.3g x^{%.3f}", s.fit.prefactor, s.fit.exponent);
     fits.push_back(fitted ? buf : "");

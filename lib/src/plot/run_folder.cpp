@@ -16,7 +16,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string slurp(const fs::path& p) {
+std::string file_text(const fs::path& p) {
   std::ifstream in(p);
   std::stringstream ss;
   ss << in.rdbuf();
@@ -47,7 +47,7 @@ RunFolder read_run_folder(const std::string& dir) {
   if (!fs::exists(report)) throw input_error("'" + dir + "' holds no run.json (not a finished gradflow run)");
   RunFolder run;
   try {
-    run.json = nlohmann::json::parse(slurp(report));
+    run.json = nlohmann::json::parse(file_text(report));
     const auto& j = run.json;
     run.reduction = json_or<std::string>(j, "loss_reduction", "sum");
     const auto& data = j.contains("data") ? j["data"] : nlohmann::json::object();

@@ -22,6 +22,9 @@ void require_printable(std::string_view text, std::string_view what);
 /// Text for an error message: control characters as \n, \t or \xNN, so a message stays on one line.
 std::string printable(std::string_view text);
 
+/// User text in a message, cut after 80 characters ("..." marks the cut).
+std::string shortened(const std::string& text);
+
 /// Method and variant names name files and appear in figures: [A-Za-z0-9_.-]+, at most 64
 /// characters, not "." or "..". Throws input_error "<key>: ..." otherwise.
 void require_identifier(std::string_view name, std::string_view key);

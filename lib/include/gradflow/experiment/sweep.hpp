@@ -54,6 +54,9 @@ struct SweepPlan {
 /// point's experiment. Throws input_error, naming the axis or the point, before anything runs.
 SweepPlan plan_sweep(const std::string& file, const std::vector<std::string>& sets,
                      const std::vector<std::string>& grid, const std::vector<std::string>& zip);
+/// As plan_sweep(), from the experiment's TOML text; `source` names it in messages.
+SweepPlan plan_sweep_text(const std::string& text, const std::string& source, const std::vector<std::string>& sets,
+                          const std::vector<std::string>& grid, const std::vector<std::string>& zip);
 
 /// How one point ended.
 struct PointOutcome {

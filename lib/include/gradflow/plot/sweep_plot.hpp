@@ -15,6 +15,7 @@ struct SweepPlotOptions {
   std::vector<std::string> methods;  ///< only these methods (default all)
   std::optional<double> hline;       ///< a horizontal reference line, e.g. 0.5 for λ_min/λ0
   std::string hline_title;
+  bool fit = true;                   ///< draw the fitted power law of each series
 };
 
 /// y ≈ prefactor · x^exponent, fitted to the medians in log-log (NaN with fewer than two x > 0).

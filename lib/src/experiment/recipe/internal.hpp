@@ -3,6 +3,7 @@
 // parse.cpp reads recipes, metrics.cpp evaluates metric@method values over a variant's runs,
 // claims.cpp checks claims, report.cpp runs the variants and writes tables, figures and
 // report.md.
+#include "gradflow/core/types.hpp"
 #include <filesystem>
 #include <limits>
 #include <map>
@@ -15,7 +16,6 @@
 
 namespace gradflow::recipe_detail {
 
-constexpr double nan = std::numeric_limits<double>::quiet_NaN();
 constexpr double never = std::numeric_limits<double>::infinity();  ///< a level not reached within the run
 inline const char* const kSizes[] = {"tiny", "default", "full"};
 

@@ -124,9 +124,15 @@ Experiment SweepPlan::experiment(const SweepPoint& point) const {
 
 SweepPlan plan_sweep(const std::string& file, const std::vector<std::string>& sets,
                      const std::vector<std::string>& grid, const std::vector<std::string>& zip) {
+  return file.empty() ? plan_sweep_text(default_experiment_toml(), "default experiment", sets, grid, zip)
+                      : plan_sweep_text(read_file(file), file, sets, grid, zip);
+}
+
+SweepPlan plan_sweep_text(const std::string& text, const std::string& source, const std::vector<std::string>& sets,
+                          const std::vector<std::string>& grid, const std::vector<std::string>& zip) {
   SweepPlan plan;
-  plan.base_text = file.empty() ? default_experiment_toml() : read_file(file);
-  plan.source = file.empty() ? "default experiment" : file;
+  plan.base_text = text;
+  plan.source = source;
   plan.sets = sets;
 
   Config base = Config::parse(plan.base_text, plan.source);

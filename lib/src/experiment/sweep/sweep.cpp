@@ -125,6 +125,7 @@ SweepSummary run_sweep(const SweepPlan& plan, const SweepOptions& options,
   std::stable_sort(queue.begin(), queue.end(),
                    [&](std::size_t a, std::size_t b) { return plan.points[a].cost > plan.points[b].cost; });
 
+  nlohmann::json last_invocation;  // filled in at the end
   auto write_reports = [&](const char* status) {
     nlohmann::json j;
     j["gradflow_version"] = GRADFLOW_VERSION;
@@ -133,6 +134,7 @@ SweepSummary run_sweep(const SweepPlan& plan, const SweepOptions& options,
     j["sets"] = plan.sets;
     j["grid"] = grid_json(plan);
     j["base_config"] = plan.base_config;
+    if (!last_invocation.is_null()) j["last_invocation"] = last_invocation;
     j["points"] = nlohmann::json::array();
     std::vector<PointRows> rows;
     for (std::size_t i = 0; i < plan.points.size(); ++i) {
@@ -212,12 +214,14 @@ SweepSummary run_sweep(const SweepPlan& plan, const SweepOptions& options,
     complete += s.status == "complete";
     failed += s.status == "failed";
   }
-  write_reports(summary.interrupted ? "interrupted" : complete == plan.points.size() ? "complete" : "failed");
   summary.done = complete;
   summary.failed = failed;
   const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   summary.busy_fraction = elapsed > 0 ? busy_seconds / (elapsed * static_cast<double>(executor->slots())) : 0.0;
   summary.wall_seconds = elapsed;
+  last_invocation = {{"slots", executor->slots()},    {"ran", summary.ran},
+                     {"wall_seconds", elapsed},       {"busy_fraction", summary.busy_fraction}};
+  write_reports(summary.interrupted ? "interrupted" : complete == plan.points.size() ? "complete" : "failed");
   return summary;
 }
 

@@ -1,5 +1,6 @@
 // sweep.csv: one row per point × method, the coordinates and the summary metrics read back from
 // the point's folder (run.json and the method's CSV).
+#include "gradflow/core/types.hpp"
 #include "table.hpp"
 
 #include <cmath>
@@ -12,7 +13,6 @@ namespace gradflow {
 namespace {
 
 namespace fs = std::filesystem;
-constexpr double nan = std::numeric_limits<double>::quiet_NaN();
 
 /// What the metrics take from a method's CSV: extremes of some columns and the drift of one.
 struct ColumnSummary {
@@ -69,7 +69,7 @@ ColumnSummary summarise_csv(const fs::path& path) {
   return s;
 }
 
-double number(const nlohmann::json& j, const char* key) {
+double number_or_nan(const nlohmann::json& j, const char* key) {
   return j.contains(key) && j[key].is_number() ? j[key].get<double>() : nan;
 }
 
@@ -93,7 +93,8 @@ std::string format(double v) {
 const std::vector<std::string>& sweep_metrics() {
   static const std::vector<std::string> names = {
       "final_loss",    "fitted_rate",   "t_reached", "min_lambda_min", "max_pattern_change", "max_w_change",
-      "max_dist_init", "balance_drift", "rhs_evals", "steps",          "wall_seconds"};
+      "max_dist_init", "balance_drift", "lambda0",   "lambda_min_h0",  "rhs_evals",          "steps",
+      "wall_seconds"};
   return names;
 }
 
@@ -109,12 +110,12 @@ std::vector<SweepRow> read_point_rows(const fs::path& folder) {
     r.status = m.value("status", "");
     const ColumnSummary c = summarise_csv(folder / m.value("csv", r.method + ".csv"));
     const nlohmann::json counters = m.value("counters", nlohmann::json::object());
-    const double steps = number(counters, "steps_accepted");
-    r.metrics = {number(m, "final_loss"),   number(m, "fitted_rate"), number(m, "t_reached"), c.min_lambda_min,
+    const double steps = number_or_nan(counters, "steps_accepted");
+    r.metrics = {number_or_nan(m, "final_loss"),   number_or_nan(m, "fitted_rate"), number_or_nan(m, "t_reached"), c.min_lambda_min,
                  c.max_pattern_change,      c.max_w_change,           c.max_dist_init,        c.balance_drift,
-                 number(counters, "rhs_evals"),
-                 std::isnan(steps) ? number(counters, "iterations") : steps,
-                 number(counters, "wall_seconds")};
+                 number_or_nan(report, "lambda0"), number_or_nan(report, "lambda_min_H0"), number_or_nan(counters, "rhs_evals"),
+                 std::isnan(steps) ? number_or_nan(counters, "iterations") : steps,
+                 number_or_nan(counters, "wall_seconds")};
     rows.push_back(std::move(r));
   }
   return rows;
