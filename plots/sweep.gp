@@ -18,7 +18,7 @@ set grid
 if (logx eq '1') { set logscale x }
 if (logy eq '1') { set logscale y; set format y '10^{%L}' }
 set style fill transparent solid 0.2 noborder
-set offsets graph 0.02, 0.02, 0.08, 0.08   # keeps a reference line on an edge visible
+set offsets graph 0.02, graph 0.02, graph 0.08, graph 0.08   # a reference line on an edge stays visible
 
 n = words(files)
 bands = "for [i=1:n] word(files, i) using 'x':'low':'high' with filledcurves lc i notitle"

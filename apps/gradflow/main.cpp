@@ -234,6 +234,11 @@ int cmd_sweep_plot(const std::string& dir, SweepPlotOptions options) {
     return 0;
   }
   const auto [stem, errors] = render_sweep_plot(dir, options, series);
+  const fs::path image = fs::path(dir) / (stem + ".png");
+  if (!fs::exists(image)) {
+    std::cerr << "gradflow: " << errors;
+    return 1;
+  }
   draw(errors);
   std::cout << "output: " << (fs::path(dir) / stem).string() << ".png, .svg\n";
   return 0;

@@ -77,6 +77,31 @@ def numpy_gd(X, y, theta, m, eta, iters):
     return 0.5 * np.sum((f - y) ** 2)
 
 
+def torch_gd(X, y, theta, m, eta, iters):
+    """numpy_gd in PyTorch (float64, one thread), or None when PyTorch is missing."""
+    try:
+        import torch
+    except ImportError:
+        return None
+    torch.set_num_threads(1)
+    n, d = X.shape
+    s = 1.0 / np.sqrt(m)
+    Xt, yt = torch.from_numpy(X), torch.from_numpy(y)
+    W = torch.from_numpy(theta[:m * d].reshape((d, m)).T.copy())
+    a = torch.from_numpy(theta[m * d:].copy())
+    with torch.no_grad():
+        for _ in range(iters):
+            Z = Xt @ W.T
+            A = torch.clamp(Z, min=0.0)
+            delta = s * (A @ a) - yt
+            ga = s * (A.T @ delta)
+            M = (Z > 0) * (s * delta)[:, None] * a[None, :]
+            W -= eta * (M.T @ Xt)
+            a -= eta * ga
+        f = s * (torch.clamp(Xt @ W.T, min=0.0) @ a)
+        return float(0.5 * torch.sum((f - yt) ** 2))
+
+
 def gd_comparison(n, d, m, iters, eta):
     X, y = data.sphere(n, d, seed=1)
     model = gradflow.Model("two_layer", X, y, seed=1, width=m)
@@ -102,7 +127,11 @@ def gd_comparison(n, d, m, iters, eta):
     t = time.perf_counter()
     np_loss = numpy_gd(X, y, theta0, m, eta, iters)
     npy = time.perf_counter() - t
-    return run_gd, run_total, run_loss, loop, loop_loss, npy, np_loss
+
+    t = time.perf_counter()
+    torch_loss = torch_gd(X, y, theta0, m, eta, iters)
+    pt = time.perf_counter() - t if torch_loss is not None else float("nan")
+    return run_gd, run_total, run_loss, loop, loop_loss, npy, np_loss, pt, torch_loss
 
 
 def main():
@@ -112,10 +141,10 @@ def main():
     print(f"gradflow {gradflow.__version__}, threads {gradflow.thread_count()}, NumPy {np.__version__} "
           f"(BLAS: {blas}), load average {os.getloadavg()[0]:.1f}")
     try:
-        import torch  # noqa: F401
-        print("PyTorch is installed but not measured here (bench/python/gd_peer.py is its peer)")
+        import torch
+        print(f"PyTorch {torch.__version__}, one thread")
     except ImportError:
-        print("PyTorch: not installed (no PyTorch column)")
+        print("PyTorch: not installed (its column is nan)")
     print()
     print("| n, d, m | P | Python model.gradient [µs] | same call in C++ [µs] | overhead [µs] | ratio | θ copy [µs] |")
     print("|---|---|---|---|---|---|---|")
@@ -125,13 +154,13 @@ def main():
               f"{py / cpp:.3f} | {copy * 1e6:.1f} |")
     print()
     print("| n, d, m | iterations | gradflow.run gd [s] (whole call) | Python loop over loss_gradient [s] | "
-          "NumPy loop [s] | NumPy / gradflow | final losses (run, loop, NumPy) |")
-    print("|---|---|---|---|---|---|---|")
+          "NumPy loop [s] | PyTorch loop [s] | NumPy / gradflow | PyTorch / gradflow | final losses (run, loop, NumPy, PyTorch) |")
+    print("|---|---|---|---|---|---|---|---|---|")
     for n, d, m, iters, eta in [(50, 10, 1000, 200 if QUICK else 2000, 0.05),
                                 (1000, 100, 10000, 3 if QUICK else 40, 0.002)]:
-        run_gd, run_total, run_loss, loop, loop_loss, npy, np_loss = gd_comparison(n, d, m, iters, eta)
-        print(f"| {n}, {d}, {m} | {iters} | {run_gd:.3f} ({run_total:.3f}) | {loop:.3f} | {npy:.3f} | "
-              f"{npy / run_gd:.2f} | {run_loss:.10g}, {loop_loss:.10g}, {np_loss:.10g} |")
+        run_gd, run_total, run_loss, loop, loop_loss, npy, np_loss, pt, pt_loss = gd_comparison(n, d, m, iters, eta)
+        print(f"| {n}, {d}, {m} | {iters} | {run_gd:.3f} ({run_total:.3f}) | {loop:.3f} | {npy:.3f} | {pt:.3f} | "
+              f"{npy / run_gd:.2f} | {pt / run_gd:.2f} | {run_loss:.10g}, {loop_loss:.10g}, {np_loss:.10g}, {pt_loss} |")
 
 
 if __name__ == "__main__":

@@ -3,59 +3,26 @@
 #include <boost/test/unit_test.hpp>
 #include <chrono>
 #include <csignal>
-#include <fcntl.h>
 #include <filesystem>
-#include <fstream>
 #include <nlohmann/json.hpp>
-#include <spawn.h>
-#include <sys/wait.h>
 #include <thread>
-#include <unistd.h>
 
-extern char** environ;
+#include "harness.hpp"
 
 namespace fs = std::filesystem;
+using gradflow::test::slurp;
+using gradflow::test::spawn;
+using gradflow::test::wait_exit;
 
 namespace {
 
-fs::path scratch(const std::string& name) {
-  const fs::path dir = fs::temp_directory_path() / ("gradflow_interrupt_" + std::to_string(::getpid())) / name;
-  fs::remove_all(dir);
-  fs::create_directories(dir.parent_path());
-  return dir;
-}
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p);
-  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
+fs::path scratch(const std::string& name) { return gradflow::test::scratch("interrupt", name); }
 
 /// gf is quick, hbf takes long enough (about a second in Release, more under the sanitizers)
 /// to be interrupted in the middle.
 std::vector<std::string> run_args(const fs::path& out) {
   return {GRADFLOW_CLI, "run", "--no-live", "--out", out.string(), "--set", "data.n=20", "--set", "data.d=5",
           "--set", "model.width=150", "--set", "run.t_end=20", "--set", "run.samples=401"};
-}
-
-pid_t spawn(std::vector<std::string> args) {
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  posix_spawn_file_actions_t io;
-  posix_spawn_file_actions_init(&io);
-  posix_spawn_file_actions_addopen(&io, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
-  posix_spawn_file_actions_addopen(&io, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
-  pid_t pid = -1;
-  const int rc = posix_spawn(&pid, argv[0], &io, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&io);
-  BOOST_REQUIRE(rc == 0);
-  return pid;
-}
-
-int wait_exit(pid_t pid) {
-  int status = 0;
-  waitpid(pid, &status, 0);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
 }
 
 }  // namespace

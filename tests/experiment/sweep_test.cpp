@@ -4,7 +4,7 @@
 #include <cmath>
 #include <sstream>
 
-#include "files.hpp"
+#include "harness.hpp"
 #include "gradflow/gradflow.hpp"
 
 namespace fs = std::filesystem;
