@@ -8,7 +8,6 @@
 namespace gradflow {
 namespace {
 
-nlohmann::json finite_or_null(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(); }
 
 /// A number of the report; null (a NaN or infinity written out) and absence read as NaN.
 double number(const nlohmann::json& j, const char* key) {
@@ -22,6 +21,8 @@ long count(const nlohmann::json& j, const char* key) {
 }
 
 }  // namespace
+
+nlohmann::json finite_or_null(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(); }
 
 nlohmann::json method_report(const MethodResult& m) {
   nlohmann::json mj;

@@ -1,3 +1,4 @@
+#include "gradflow/experiment/run_report.hpp"
 #include "gradflow/core/types.hpp"
 #include "gradflow/experiment/theory_report.hpp"
 
@@ -12,7 +13,6 @@ namespace gradflow {
 namespace {
 
 
-nlohmann::json num(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(); }
 
 double lambda_max_sym(const Mat& H) {
   Eigen::SelfAdjointEigenSolver<Mat> es(H, Eigen::EigenvaluesOnly);
@@ -38,11 +38,11 @@ nlohmann::json theory_report(const Experiment& e, const TheoryOptions& opt) {
   j["delta"] = opt.delta;
   j["loss0"] = problem.loss0();
   if (const auto& H = problem.H0()) {
-    j["lambda_min_H0"] = num(problem.lambda_min_h0());
-    j["lambda_max_H0"] = num(lambda_max_sym(*H));
+    j["lambda_min_H0"] = finite_or_null(problem.lambda_min_h0());
+    j["lambda_max_H0"] = finite_or_null(lambda_max_sym(*H));
     j["pseudo_loss0"] = 0.5 * c * delta0.dot(*H * delta0);
   }
-  j["lambda0"] = num(problem.lambda0());
+  j["lambda0"] = finite_or_null(problem.lambda0());
   j["lambda0_source"] = problem.lambda0_source();
   if (const auto& theory = e.model.descriptor().theory) theory(problem, e.model.params, opt.delta, j);
 

@@ -15,7 +15,7 @@ namespace {
 
 InitOptions init_of(const Params& p) { return {p.text("init"), p.number("init_scale")}; }
 
-const KeySpec init_scale_key{"init_scale", KeyType::number, 1.0, "the initialiser's scale s"};
+const KeySpec linear_init_scale_key{"init_scale", KeyType::number, 1.0, "the initialiser's scale s"};
 
 /// The least-squares minimum ½‖(I − X X⁺) Y‖², reached by both models (h ≥ min(d, k)).
 void loss_star(const Problem& problem, nlohmann::json& j) {
@@ -96,7 +96,7 @@ const Registration<ModelKind> linear{{
     .name = "linear",
     .summary = "one layer, f = XW: the non-over-parameterised baseline; with init = zeros, a quadratic",
     .keys = {{"init", KeyType::text, std::string("normal"), "initialiser of W: normal, ntk, lecun, xavier, he, uniform or zeros"},
-             init_scale_key,
+             linear_init_scale_key,
              {"product_width", KeyType::integer, 0L,
               "h > 0: start at W1(0) W2(0), W1 d x h and W2 h x k drawn as linear2's (the same draws for the same seed)"}},
     .validate =
@@ -138,7 +138,7 @@ const Registration<ModelKind> linear2{{
     .keys = {{"width", KeyType::integer, 1000L, "hidden width h"},
              {"init", KeyType::text, std::string("normal"),
               "initialiser: normal, ntk, lecun, xavier, he, uniform, balanced (spectral, D(0) = 0) or imbalance (Xu et al.)"},
-             init_scale_key,
+             linear_init_scale_key,
              {"imbalance", KeyType::number, 1.0, "Xu et al.'s sigma", {},
               [](const Params& p) { return p.text("init") == "imbalance"; }, "init = imbalance"}},
     .validate =

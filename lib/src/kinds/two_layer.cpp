@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "gradflow/experiment/run_report.hpp"
 #include "gradflow/core/error.hpp"
 #include "gradflow/experiment/problem.hpp"
 #include "gradflow/model/init.hpp"
@@ -13,7 +14,6 @@
 namespace gradflow {
 namespace {
 
-nlohmann::json finite_or_null(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(); }
 
 double largest_eigenvalue(const Mat& H) {
   Eigen::SelfAdjointEigenSolver<Mat> es(H, Eigen::EigenvaluesOnly);

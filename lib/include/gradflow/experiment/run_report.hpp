@@ -12,6 +12,9 @@
 
 namespace gradflow {
 
+/// A number for a report: null when it is NaN or infinite (JSON has neither).
+nlohmann::json finite_or_null(double v);
+
 /// One method's entry of run.json; a pending method has only name, kind, status and csv.
 nlohmann::json method_report(const MethodResult& method);
 
