@@ -27,7 +27,7 @@ fi
 serial=$(field "$out/serial/sweep.json" wall_seconds)
 echo "# Sweep benchmark: 24 points of the default experiment (n=20, d=5, t_end=10), $(date -u +%F)"
 echo
-echo "\`bash bench/sweep_bench.sh\`, $(nproc) cores, one thread per point."
+echo "\`bash bench/sweep_bench.sh\`, $(getconf _NPROCESSORS_ONLN) cores, one thread per point."
 echo
 echo "| run | slots | wall [s] | speed-up | busy fraction | sweep.csv as serial |"
 echo "|---|---|---|---|---|---|"

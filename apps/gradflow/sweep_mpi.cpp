@@ -3,6 +3,7 @@
 // the ranks share --out's file system.
 #include <cstdlib>
 #include <mpi.h>
+#include <unistd.h>
 #include <vector>
 
 #include "gradflow/core/error.hpp"
@@ -41,8 +42,14 @@ class MpiExecutor final : public SweepExecutor {
     bool busy = false;
     for (std::size_t r = 1; r < point_of_.size(); ++r) busy = busy || point_of_[r] != none;
     if (!busy) return std::nullopt;
+    // Polled with a pause: a blocking probe spins in Open MPI and would take a core from the
+    // ranks that run points (rank 0 often shares a machine with them).
     MPI_Status status;
-    MPI_Probe(MPI_ANY_SOURCE, tag_outcome, MPI_COMM_WORLD, &status);
+    for (int arrived = 0;;) {
+      MPI_Iprobe(MPI_ANY_SOURCE, tag_outcome, MPI_COMM_WORLD, &arrived, &status);
+      if (arrived) break;
+      ::usleep(2000);
+    }
     int length = 0;
     MPI_Get_count(&status, MPI_CHAR, &length);
     std::string text(static_cast<std::size_t>(length), '\0');
