@@ -75,6 +75,14 @@ void parse_run(Config& c, RunOptions& r, IntegrateOptions& integ) {
   integ.validate();
 }
 
+/// The ReLU integrator of a weight flow: auto (steps over transversal crossings), exact (an
+/// event at every crossing) or off (the plain stepper); docs/switching.md.
+std::string switching_scheme(const std::string& value, const std::string& key) {
+  if (value != "auto" && value != "exact" && value != "off")
+    throw input_error(key + ": must be auto, exact or off, got '" + printable(value) + "'");
+  return value;
+}
+
 MethodSpec parse_method(Config& c, std::size_t i, const IntegrateOptions& defaults, const std::string& switching) {
   const std::string p = "methods." + std::to_string(i + 1) + ".";  // as users count them
   MethodSpec m;
@@ -92,9 +100,7 @@ MethodSpec parse_method(Config& c, std::size_t i, const IntegrateOptions& defaul
     m.integrate.max_steps = c.get(p + "max_steps", defaults.max_steps);
     m.integrate.validate();
     if (kind.space == Space::weights) {
-      m.switching = c.get(p + "switching", switching);
-      if (m.switching != "auto" && m.switching != "off")
-        throw input_error(p + "switching: must be auto or off, got '" + printable(m.switching) + "'");
+      m.switching = switching_scheme(c.get(p + "switching", switching), p + "switching");
     }
   }
   std::vector<KeySpec> rest;
@@ -119,8 +125,7 @@ Experiment parse_experiment(Config& c) {
   e.reduction = parse_reduction(c.get("loss.reduction", "sum"));
   IntegrateOptions integ;
   parse_run(c, e.run, integ);
-  const std::string switching = c.get("run.switching", "auto");
-  if (switching != "auto" && switching != "off") throw input_error("run.switching: must be auto or off, got '" + switching + "'");
+  const std::string switching = switching_scheme(c.get("run.switching", "auto"), "run.switching");
   const std::size_t count = c.count("methods");
   if (count == 0) throw input_error("methods: the experiment lists no methods ([[methods]] with kind = \"gf\", ...)");
   std::set<std::string> names;

@@ -3,9 +3,11 @@
 // switching integrators: step budget, step-size underflow, divergence, samples from the
 // dense output, and an event policy that may cut an accepted step and restart there.
 // (Internal to lib/src/integrate.)
+#include <algorithm>
 #include <boost/numeric/odeint.hpp>
 #include <boost/numeric/odeint/external/eigen/eigen.hpp>
 #include <cmath>
+#include <limits>
 #include <optional>
 #include <string>
 #include <vector>
@@ -29,6 +31,10 @@ struct NoEvents {
   /// An accepted, finite step [t_old, t] to x_new (which the policy may adjust): the time of
   /// an event inside it, where the step is cut (nothing: the step stands whole).
   std::optional<double> accepted(double, double, const Vec&, const Vec&, Vec&, const Vec&) { return std::nullopt; }
+  /// A sample at t inside the last accepted step, x from its dense output (the policy may correct it).
+  void sample(double, Vec&) {}
+  /// The longest next step the policy allows.
+  double max_dt() const { return std::numeric_limits<double>::infinity(); }
   /// The step was taken whole.
   void advanced() {}
   /// The step was cut at t (x the state there, dxdt to be recomputed): false ends the run
@@ -71,7 +77,7 @@ void dense_loop(Sys& sys, Vec& x, double t, const std::vector<double>& times, co
                       " (raise run.max_steps, loosen run.rtol, or see the ReLU notes in docs/)");
     if (std::abs(dt) <= 1e-14 * std::max(1.0, std::abs(t)))
       return fail(Status::failed, t, "step size underflow (dt = " + std::to_string(dt) + ") at t = " + std::to_string(t));
-    dt = std::min(dt, t_final - t);
+    dt = std::min({dt, t_final - t, events.max_dt()});
     const double t_old = t;
     if (stepper.try_step(sys, x, dxdt, t, x_new, dxdt_new, dt) == odeint::fail) {
       ++outcome.counters.steps_rejected;
@@ -87,6 +93,7 @@ void dense_loop(Sys& sys, Vec& x, double t, const std::vector<double>& times, co
       if (ts == t) xs = x_new;
       else if (ts == t_old) xs = x;
       else stepper.stepper().calc_state(ts, xs, x, dxdt, t_old, x_new, dxdt_new, t);
+      if (ts != t_old) events.sample(ts, xs);
       if (!sample(ts, xs)) {
         x = xs;
         return;

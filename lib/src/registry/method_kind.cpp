@@ -96,6 +96,13 @@ const PiecewiseLinear* switching_model(const MethodContext& ctx) {
   return net;
 }
 
+/// The switching integrator's options for the method's scheme (auto or exact).
+SwitchingOptions switching_options(const MethodContext& ctx) {
+  SwitchingOptions o;
+  o.step_over = ctx.spec().switching != "exact";
+  return o;
+}
+
 void record(std::map<std::string, double>& m, const SwitchingStats& st) {
   m["switches"] = static_cast<double>(st.switches);
   m["crossings"] = static_cast<double>(st.crossings);
@@ -105,6 +112,9 @@ void record(std::map<std::string, double>& m, const SwitchingStats& st) {
   m["events"] = static_cast<double>(st.events);
   m["reversals"] = static_cast<double>(st.reversals);
   m["forward_evals"] = static_cast<double>(st.forward_evals);
+  m["stepped_crossings"] = static_cast<double>(st.stepped_crossings);
+  m["kink_cuts"] = static_cast<double>(st.kink_cuts);
+  m["large_jumps"] = static_cast<double>(st.large_jumps);
 }
 
 /// Sample iterations k whose times k·dt come closest to the sample times.
@@ -130,7 +140,8 @@ void MethodContext::flow_on_weights(const System& plain, bool switchable) {
   auto view = [&](double t, const Vec& s) { return observe({.t = t, .theta = &s}); };
   if (const PiecewiseLinear* relu = switchable ? switching_model(*this) : nullptr) {
     SwitchingStats st;
-    outcome = integrate_switching(problem_.objective(), *relu, x, 0.0, times_, spec_.integrate, view, st);
+    outcome = integrate_switching(problem_.objective(), *relu, x, 0.0, times_, spec_.integrate, view, st,
+                                  switching_options(*this));
     record(switching, st);
   } else {
     outcome = integrate(plain, x, 0.0, times_, spec_.integrate, view);
@@ -158,7 +169,7 @@ void MethodContext::second_order_on_weights(const Damping& damping, double singu
   if (const PiecewiseLinear* relu = switching_model(*this)) {
     SwitchingStats st;
     outcome = integrate_switching_second_order(problem_.objective(), *relu, damping, x, start, times, spec_.integrate,
-                                               view, st);
+                                               view, st, switching_options(*this));
     record(switching, st);
   } else {
     outcome = integrate(momentum_flow(problem_.objective(), damping), x, start, times, spec_.integrate, view);

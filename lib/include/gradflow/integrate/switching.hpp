@@ -22,6 +22,14 @@
 // forth are counted (reversals) — the second-order trace of a surface the first-order flow
 // would slide on.
 //
+// "auto" (SwitchingOptions::step_over) does not cut a step at a transversal crossing. It finds
+// all crossings inside an accepted step from the Hermite cubics of z through z and ż at both
+// ends, and adds to the pattern-fixed step the effect of each kink, to second order in its
+// offset from the step's end (the jump of the field, its drift, and the change of the residual
+// that follows the pair's z). The size of the second-order part is the kink error: a step whose
+// kink error exceeds the tolerance is cut shorter. Steps are cut at events only where a sliding
+// mode may start (an attractive crossing) or ends, as in "exact".
+//
 // Both have the contract of integrate() (integrate.hpp): samples at the requested times from
 // the dense output, a step budget (accepted + rejected steps), counters, an observer that can
 // stop the run, and divergence when the state is not finite. Only options.stepper = dopri5.
@@ -60,10 +68,19 @@ struct SwitchingStats {
   long locate_evals = 0;      ///< dense-output evaluations while locating events
   long forward_evals = 0;     ///< extra one-GEMM passes (see above)
   long sliding_pairs = 0;     ///< pairs sliding at the end of the run
+  long stepped_crossings = 0; ///< auto: transversal crossings stepped over inside a step (part of `crossings`)
+  long kink_cuts = 0;         ///< auto: steps cut short because the stepped-over crossings' error was too large
 };
 
-/// Tolerances of the event machinery (the defaults suit double precision).
+/// The scheme and the tolerances of the event machinery (the defaults suit double precision).
 struct SwitchingOptions {
+  /// "auto" (true): step over transversal crossings inside a step, with a second-order
+  /// correction for their kinks, and cut a step only where a sliding mode starts or ends.
+  /// "exact" (false): cut every step at its first event.
+  bool step_over = true;
+  /// auto: a first-order crossing is stepped over only when the rate of z on the new side keeps
+  /// its sign and at least this fraction of its size (otherwise it is resolved as an event).
+  double transversal_margin = 0.1;
   /// Hysteresis of a crossing, relative to ‖x_i‖‖w_r‖: a pair counts as crossed once
   /// sign·z_ir < −z_tol ‖x_i‖‖w_r‖ (round-off around z = 0 is not an event).
   double z_tol = 1e-12;

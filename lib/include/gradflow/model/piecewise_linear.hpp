@@ -65,6 +65,9 @@ class PiecewiseLinear {
   virtual Eigen::Map<Mat> unit_weights(double* theta) const = 0;
   /// ∂f_i/∂z_ir on the active side, the same for every sample i.
   virtual double unit_gain(const double* theta, Index r) const = 0;
+  /// g += weight ∇_θ unit_gain(θ, r): how the gain moves with the parameters outside w_r (a
+  /// trained outer layer), which the stepped-over crossings' correction needs.
+  virtual void add_gain_gradient(const double* theta, Index r, double weight, double* g) const = 0;
 };
 
 }  // namespace gradflow

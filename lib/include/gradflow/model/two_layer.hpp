@@ -69,6 +69,9 @@ class TwoLayer final : public Model, public PiecewiseLinear {
   Eigen::Map<const Mat> unit_weights(const double* theta) const override { return {theta, width(), X_.cols()}; }
   Eigen::Map<Mat> unit_weights(double* theta) const override { return {theta, width(), X_.cols()}; }
   double unit_gain(const double* theta, Index r) const override { return options_.scale * outer_ptr(theta)[r]; }
+  void add_gain_gradient(const double*, Index r, double weight, double* g) const override {
+    if (options_.train_outer) g[width() * X_.cols() + r] += weight * options_.scale;
+  }
 
  private:
   /// The fused kernel behind gradient() and residual_gradient(): g = Jᵀ r with r given

@@ -45,7 +45,7 @@ struct MethodSpec {
   std::string name;             ///< unique; names the CSV file
   Params params;                ///< the kind's own keys
   IntegrateOptions integrate;   ///< run.* settings, overridable per flow
-  std::string switching = "auto";  ///< weight flows of piecewise-linear models: auto | off
+  std::string switching = "auto";  ///< weight flows of piecewise-linear models: auto | exact | off
 
   const MethodKind& descriptor() const;
   /// The step size η of discrete methods (and of the η-dependent flows); 0 when it has none.
