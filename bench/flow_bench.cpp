@@ -27,20 +27,20 @@ struct Case {
   bool reference;  // a tight reference is affordable (relu2: its cost is dominated by events)
 };
 
-struct Problem {
+struct Net {
   Dataset data;
   ModelInstance inst;
   std::unique_ptr<Objective> obj;
   const TwoLayer& model() const { return dynamic_cast<const TwoLayer&>(*inst.model); }
 };
 
-Problem make_problem(const Case& c) {
+Net make_problem(const Case& c) {
   Rng rng(2024);
   DataOptions dopt;
   dopt.kind = "sphere";  // unit inputs, Gaussian labels
   dopt.n = c.n;
   dopt.d = c.d;
-  Problem p;
+  Net p;
   p.data = make_dataset(dopt, rng);
   ModelOptions mo;
   const bool relu2 = std::string(c.net) == "relu2";
@@ -61,8 +61,8 @@ struct Run {
 
 /// gradflow's integrator for the net: switching for relu2, plain dopri5 otherwise. It stops at
 /// the first of 200 sample times past `wall_limit` seconds (the same limit SciPy gets).
-Run run_gradflow(const Problem& p, bool relu2, double t_end, const IntegrateOptions& o, double wall_limit,
-                 SwitchingStats* stats = nullptr) {
+Run run_gradflow(const Net& p, bool relu2, double t_end, const IntegrateOptions& o, double wall_limit,
+                 SwitchingStats* stats = nullptr, bool exact = false) {
   Run r;
   r.theta = p.inst.theta0;
   std::vector<double> times;
@@ -71,7 +71,9 @@ Run run_gradflow(const Problem& p, bool relu2, double t_end, const IntegrateOpti
   auto keep = [&](double, const Vec&) { return bench::now() - t0 < wall_limit; };
   SwitchingStats st;
   if (relu2) {
-    r.out = integrate_switching(*p.obj, p.model(), r.theta, 0.0, times, o, keep, st);
+    SwitchingOptions so;
+    so.step_over = !exact;
+    r.out = integrate_switching(*p.obj, p.model(), r.theta, 0.0, times, o, keep, st, so);
   } else {
     r.out = integrate(gradient_flow(*p.obj), r.theta, 0.0, times, o, keep);
   }
@@ -98,7 +100,7 @@ int main(int argc, char** argv) {
   std::printf("Same data (unit-sphere inputs, Gaussian labels, seed 2024), same θ0, sum squared loss; "
               "rtol = %g, atol = %g on both sides (odeint's max-norm vs SciPy's RMS norm: the accuracy "
               "column shows what each tolerance bought). Error = ‖θ(T) − θ_ref(T)‖ / ‖θ_ref(T) − θ0‖ with "
-              "θ_ref from gradflow at rtol 1e-12 (tanh: fehlberg78; relu2: switching dopri5). "
+              "θ_ref from gradflow at rtol 1e-12 (tanh: fehlberg78; relu2: switching exact). "
               "2 threads on both sides (Eigen/OpenMP; OpenBLAS). Wall limit %g s per run on both sides "
               "(a run that hits it reports the flow time reached, and its rate is over that horizon). "
               "Speed-up = SciPy's wall time per unit flow time / gradflow's, same run (> 1: gradflow faster). "
@@ -115,7 +117,7 @@ int main(int argc, char** argv) {
     if (!only.empty() && ("," + only + ",").find("," + std::to_string(ci) + ",") == std::string::npos) continue;
     const Case& c = cases[ci];
     const bool relu2 = std::string(c.net) == "relu2";
-    const Problem p = make_problem(c);
+    const Net p = make_problem(c);
     bench::ScratchDir dir;
     bench::write_bin(dir.file("X.bin"), p.data.X);
     bench::write_bin(dir.file("y.bin"), p.data.Y);
@@ -130,7 +132,7 @@ int main(int argc, char** argv) {
     ref_o.stepper = relu2 ? "dopri5" : "fehlberg78";
     Run ref;
     if (c.reference) {
-      ref = run_gradflow(p, relu2, c.t_end, ref_o, 1e9);
+      ref = run_gradflow(p, relu2, c.t_end, ref_o, 1e9, nullptr, true);  // relu2: exact, the reference integrator
       std::fprintf(stderr, "[flow_bench] %s n=%ld: reference %s in %.1f s, %ld RHS\n", c.net, long(c.n),
                    to_string(ref.out.status).c_str(), ref.wall, ref.out.counters.rhs_evals);
     }
@@ -164,7 +166,7 @@ int main(int argc, char** argv) {
     char buf[3][64];
     const bool gf_done = gf.out.t >= c.t_end;
     std::snprintf(buf[1], 64, "%.3g", p.obj->value(gf.theta) / L0);
-    row(relu2 ? "gradflow switching dopri5" : "gradflow dopri5", gf_done ? "completed" : "wall_limit", gf.out.t,
+    row(relu2 ? "gradflow switching auto" : "gradflow dopri5", gf_done ? "completed" : "wall_limit", gf.out.t,
         gf.wall, gf.out.counters.rhs_evals, error(gf.theta, gf.out.t), gf_done ? buf[1] : "–", "1");
 
     char args[512];

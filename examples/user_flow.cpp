@@ -6,7 +6,7 @@
 // the run, which hands a System (a lambda on the problem's objective) to the context's
 // first-order driver. The solution is gradient flow's at time s·t, which main() checks by
 // running both on the same relu2 problem and comparing the losses. Both use the plain
-// stepper (run.switching = "off"; gf would otherwise cross the ReLU switches with the event
+// stepper (run.switching = "off"; gf would otherwise cross the ReLU switches with the switching
 // integrator), so the difference measures the time change alone.
 #include <algorithm>
 #include <cmath>

@@ -117,6 +117,12 @@ BOOST_AUTO_TEST_CASE(horizon_shorter_than_one_step_is_refused) {
   BOOST_TEST(!fs::exists(fs::path(scratch() / "gd100") / "gf.csv"));
 }
 
+// The ReLU integrator scheme: auto, exact or off; anything else is one line naming the key.
+BOOST_AUTO_TEST_CASE(unknown_switching_scheme_is_refused) {
+  refused("run" + tiny + "--set 'run.switching=\"events\"' --out " + fresh_out("sw"), {"run.switching", "auto, exact or off"});
+  refused("run" + tiny + "--set 'methods.1.switching=\"on\"' --out " + fresh_out("sw1"), {"methods.1.switching", "'on'"});
+}
+
 // 3. Discrete methods had no budget: t_end = 1e12, eta = 1e-12 and gamma = 3e9 never ended.
 BOOST_AUTO_TEST_CASE(horizons_beyond_the_budget_are_refused_before_running) {
   refused("run" + tiny + "--set run.t_end=1e12 --out " + fresh_out("t12"), {"run.t_end", "1e9"});
