@@ -232,6 +232,8 @@ class Switcher {
   /// auto: the change `delta` that the kinks before te make to the pattern-fixed state xe at te;
   /// returns the weighted size of its second-order part (≤ 1: within the tolerance).
   double kink_correction(double te, const Vec& xe, Vec& delta);
+  double corrected_z(Index i, Index r, double t);
+  double refine_event(double t_event);
   /// The direction in w_r's block in which pair (i, r) switching moves the field: x_i, minus
   /// its part in the span of the neuron's sliding samples (the Filippov projection).
   Vec jump_direction(Index i, Index r) const {
@@ -820,6 +822,7 @@ std::optional<double> Switcher::accepted_auto() {
       forced_.clear();
     }
   }
+  if (!forced_.empty() && t_event <= t1_) t_event = refine_event(t_event);
   const bool event = t_event <= t1_;
   if (kinks_.empty() && !event) return std::nullopt;
   if (event) ++stats_.events;
@@ -903,7 +906,8 @@ void Switcher::settle_kinks(EventAt&& event_at) {
       coef.push_back(c);
       dir.push_back(std::move(u));
     }
-    // Pairs of the neuron without kinks: still on their side at the end of the corrected path?
+    // Every pair of the neuron: on its side (after its kinks) at the end of the corrected path?
+    // A kinked pair that went back is resolved at its kink; another pair crossed on the way.
     if (settled.size() > first) {
       auto shift = [&](double t) {  // x_jᵀ e_r(t) for all samples j
         Vec e = Vec::Zero(d_);
@@ -915,10 +919,19 @@ void Switcher::settle_kinks(EventAt&& event_at) {
       const Vec wn = W(*x1_).rowwise().norm();
       for (Index j = 0; j < n_; ++j) {
         const signed char md = mode_[id(j, r)];
-        if (md == kSliding || md * z_end(j) >= -eps(j, r, wn)) continue;
-        bool kinked = false;
-        for (std::size_t q = first; q < settled.size(); ++q) kinked = kinked || settled[q].i == j;
-        if (kinked) continue;
+        if (md == kSliding) continue;
+        signed char side = md;
+        double kinked_at = -1.0;
+        for (std::size_t q = first; q < settled.size(); ++q)
+          if (settled[q].i == j) {
+            side = settled[q].to;
+            kinked_at = settled[q].t;
+          }
+        if (side * z_end(j) >= -eps(j, r, wn)) continue;
+        if (kinked_at >= 0) {
+          event_at(kinked_at, j, r);
+          continue;
+        }
         const Hermite p{md * Z0_(j, r), md * Zd0_(j, r) * h, md * Z1_(j, r), md * Zd1_(j, r) * h};
         double lo = t0_, hi = t1_;
         for (int it = 0; it < 60; ++it) {
@@ -931,6 +944,53 @@ void Switcher::settle_kinks(EventAt&& event_at) {
     begin = end;
   }
   kinks_.swap(settled);
+}
+
+/// The z of pair (i, r) at t on the corrected path: the dense output plus what the kinks of
+/// neuron r before t moved it (first order in their offsets).
+double Switcher::corrected_z(Index i, Index r, double t) {
+  double z = model_.preactivation(state_at(t).data(), i, r);
+  for (const Kink& k : kinks_) {
+    if (k.r != r || !(k.t < t) || (k.i == i)) continue;
+    const double tau = t - k.t, sig = k.to == kActive ? 1.0 : -1.0;
+    const double c = -sig * lerp(gain0_, gain1_, r, k.t) * lerp(res0_, res1_, k.i, k.t);
+    z += c * (second_ ? 0.5 * tau * tau : tau) * X_.row(i).dot(jump_direction(k.i, r));
+  }
+  return z;
+}
+
+/// A hard crossing's time, found on the Hermite cubic, refined on the step's dense output (with
+/// the neuron's kinks) by Illinois regula falsi: the right end of the final bracket, so that the
+/// pair has crossed there by round-off only, as in exact's location.
+double Switcher::refine_event(double t_event) {
+  const auto [i, r] = forced_.front();
+  const double sg = Sg_(i, r), h = t1_ - t0_;
+  auto g = [&](double t) { return sg * corrected_z(i, r, t); };
+  // A bracket near the estimate, widened to the whole step when it does not hold the sign change.
+  double a = std::max(t0_, t_event - 0.02 * h), b = std::min(t1_, t_event + 0.02 * h);
+  double ga = g(a), gb = g(b);
+  if (ga < 0) ga = g(a = t0_);
+  if (gb >= 0) gb = g(b = t1_);
+  if (!(ga >= 0 && gb < 0)) return t_event;
+  const double tol = 1e-13 * h + 4 * std::numeric_limits<double>::epsilon() * std::abs(t1_);
+  int side = 0;
+  for (int k = 0; k < 100 && b - a > tol; ++k) {
+    double c = (ga * b - gb * a) / (ga - gb);
+    if (!(c > a && c < b)) c = 0.5 * (a + b);
+    const double gc = g(c);
+    if (gc < 0) {
+      b = c;
+      gb = gc;
+      if (side == -1) ga *= 0.5;
+      side = -1;
+    } else {
+      a = c;
+      ga = gc;
+      if (side == 1) gb *= 0.5;
+      side = 1;
+    }
+  }
+  return b;
 }
 
 double Switcher::kink_correction(double te, const Vec& xe, Vec& delta) {
