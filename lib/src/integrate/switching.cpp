@@ -89,6 +89,30 @@ void box_qp(const Mat& G, const Vec& b, const Vec& lo, const Vec& hi, Vec& beta,
   }
 }
 
+/// Illinois regula falsi on a bracket with g(a) ≥ 0 > g(b): the right end of the final bracket
+/// (where the event has happened), once it is shorter than tol.
+template <class G>
+double illinois(G&& g, double a, double ga, double b, double gb, double tol) {
+  int side = 0;
+  for (int k = 0; k < 100 && b - a > tol; ++k) {
+    double c = (ga * b - gb * a) / (ga - gb);
+    if (!(c > a && c < b)) c = 0.5 * (a + b);
+    const double gc = g(c);
+    if (gc < 0) {
+      b = c;
+      gb = gc;
+      if (side == -1) ga *= 0.5;
+      side = -1;
+    } else {
+      a = c;
+      ga = gc;
+      if (side == 1) gb *= 0.5;
+      side = 1;
+    }
+  }
+  return b;
+}
+
 /// The samples of one neuron that slide on their surfaces x_iᵀw_r = 0.
 struct Slide {
   std::vector<Index> samples;
@@ -539,23 +563,7 @@ double Switcher::locate(std::vector<Item>& items, std::vector<std::pair<Index, I
     if (fa < 0) {  // already past at the start (round-off): an event right here
       tb = t0_;
     } else {
-      int side = 0;
-      for (int k = 0; k < 100 && tb - ta > tol; ++k) {
-        double tc = (fa * tb - fb * ta) / (fa - fb);
-        if (!(tc > ta && tc < tb)) tc = 0.5 * (ta + tb);
-        const double fc = q(it, tc);
-        if (fc < 0) {
-          tb = tc;
-          fb = fc;
-          if (side == -1) fa *= 0.5;
-          side = -1;
-        } else {
-          ta = tc;
-          fa = fc;
-          if (side == 1) fb *= 0.5;
-          side = 1;
-        }
-      }
+      tb = illinois([&](double t) { return q(it, t); }, ta, fa, tb, fb, tol);
     }
     if (tb < best) {
       best = tb;
@@ -973,24 +981,7 @@ double Switcher::refine_event(double t_event) {
   if (gb >= 0) gb = g(b = t1_);
   if (!(ga >= 0 && gb < 0)) return t_event;
   const double tol = 1e-13 * h + 4 * std::numeric_limits<double>::epsilon() * std::abs(t1_);
-  int side = 0;
-  for (int k = 0; k < 100 && b - a > tol; ++k) {
-    double c = (ga * b - gb * a) / (ga - gb);
-    if (!(c > a && c < b)) c = 0.5 * (a + b);
-    const double gc = g(c);
-    if (gc < 0) {
-      b = c;
-      gb = gc;
-      if (side == -1) ga *= 0.5;
-      side = -1;
-    } else {
-      a = c;
-      ga = gc;
-      if (side == 1) gb *= 0.5;
-      side = 1;
-    }
-  }
-  return b;
+  return illinois(g, a, ga, b, gb, tol);
 }
 
 double Switcher::kink_correction(double te, const Vec& xe, Vec& delta) {
