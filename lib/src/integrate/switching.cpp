@@ -875,6 +875,7 @@ void Switcher::settle_kinks(EventAt&& event_at) {
   std::vector<Kink> settled;
   std::vector<double> coef;  // of the settled kinks of the current neuron: the jump is coef u
   std::vector<Vec> dir;      // u = x_i off the neuron's sliding span
+  const Vec wn = W(*x1_).rowwise().norm();  // for the hysteresis ε of every pair
   std::size_t begin = 0;
   while (begin < kinks_.size()) {
     const Index r = kinks_[begin].r;
@@ -924,7 +925,6 @@ void Switcher::settle_kinks(EventAt&& event_at) {
         return Vec(X_ * e);
       };
       const Vec z_end = Z1_.col(r) + shift(t1_);
-      const Vec wn = W(*x1_).rowwise().norm();
       for (Index j = 0; j < n_; ++j) {
         const signed char md = mode_[id(j, r)];
         if (md == kSliding) continue;
