@@ -86,6 +86,13 @@ inline Vec fd_gradient(const Objective& obj, const Vec& theta, double h = 1e-6) 
   return g;
 }
 
+/// k + 1 equally spaced sample times on [0, t_end].
+inline std::vector<double> grid(double t_end, int k) {
+  std::vector<double> t;
+  for (int i = 0; i <= k; ++i) t.push_back(t_end * i / k);
+  return t;
+}
+
 /// Slope of a least-squares line through (log x, log y).
 inline double loglog_slope(const std::vector<double>& x, const std::vector<double>& y) {
   double sx = 0, sy = 0, sxx = 0, sxy = 0;

@@ -22,6 +22,9 @@ namespace fs = std::filesystem;
 
 extern char** environ;
 
+// One namespace per file: the suite compiles in batches (tests/CMakeLists.txt).
+namespace GRADFLOW_TEST_FILE {
+
 namespace {
 
 // Each accepted run takes well under 0.2 s; the second-order and discrete kinds are all here.
@@ -379,3 +382,5 @@ BOOST_AUTO_TEST_CASE(mutated_experiments_end_cleanly) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+}  // namespace GRADFLOW_TEST_FILE

@@ -11,6 +11,9 @@
 
 namespace fs = std::filesystem;
 
+// One namespace per file: the suite compiles in batches (tests/CMakeLists.txt).
+namespace GRADFLOW_TEST_FILE {
+
 namespace {
 
 struct Result {
@@ -179,3 +182,5 @@ BOOST_AUTO_TEST_CASE(theory_and_reproduce_subcommands) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+}  // namespace GRADFLOW_TEST_FILE

@@ -10,6 +10,9 @@
 #include "harness.hpp"
 
 namespace fs = std::filesystem;
+
+// One namespace per file: the suite compiles in batches (tests/CMakeLists.txt).
+namespace GRADFLOW_TEST_FILE {
 using gradflow::test::slurp;
 using gradflow::test::spawn;
 using gradflow::test::wait_exit;
@@ -83,3 +86,5 @@ BOOST_AUTO_TEST_CASE(sigint_keeps_the_finished_methods_and_resume_completes_the_
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+}  // namespace GRADFLOW_TEST_FILE

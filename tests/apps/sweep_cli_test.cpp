@@ -10,6 +10,9 @@
 #include "harness.hpp"
 
 namespace fs = std::filesystem;
+
+// One namespace per file: the suite compiles in batches (tests/CMakeLists.txt).
+namespace GRADFLOW_TEST_FILE {
 using gradflow::test::slurp;
 using gradflow::test::spawn;
 using gradflow::test::wait_exit;
@@ -105,3 +108,5 @@ BOOST_AUTO_TEST_CASE(sweep_plot_draws_the_metric_against_the_axis) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+}  // namespace GRADFLOW_TEST_FILE

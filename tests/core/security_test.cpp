@@ -13,6 +13,9 @@
 namespace fs = std::filesystem;
 using namespace gradflow;
 
+// One namespace per file: the suite compiles in batches (tests/CMakeLists.txt).
+namespace GRADFLOW_TEST_FILE {
+
 namespace {
 
 fs::path scratch() {
@@ -121,3 +124,5 @@ BOOST_AUTO_TEST_CASE(live_column_names_are_identifiers) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+}  // namespace GRADFLOW_TEST_FILE

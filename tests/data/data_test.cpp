@@ -6,6 +6,9 @@
 
 using namespace gradflow;
 
+// One namespace per file: the suite compiles in batches (tests/CMakeLists.txt).
+namespace GRADFLOW_TEST_FILE {
+
 BOOST_AUTO_TEST_SUITE(data)
 
 BOOST_AUTO_TEST_CASE(rng_is_the_standard_mersenne_twister) {
@@ -124,3 +127,5 @@ BOOST_AUTO_TEST_CASE(impossible_sizes_are_rejected) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+}  // namespace GRADFLOW_TEST_FILE

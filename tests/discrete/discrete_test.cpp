@@ -6,6 +6,9 @@
 using namespace gradflow;
 using namespace gradflow::test;
 
+// One namespace per file: the suite compiles in batches (tests/CMakeLists.txt).
+namespace GRADFLOW_TEST_FILE {
+
 BOOST_AUTO_TEST_SUITE(discrete)
 
 BOOST_AUTO_TEST_CASE(gd_converges_to_gradient_flow_at_order_one) {
@@ -63,3 +66,5 @@ BOOST_AUTO_TEST_CASE(gd_past_two_over_lambda_max_is_reported_diverged) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+}  // namespace GRADFLOW_TEST_FILE

@@ -8,11 +8,15 @@
 
 #include "gradflow/experiment/recipe.hpp"
 
+// Found by argument-dependent lookup, so it lives in Verdict's namespace.
 namespace gradflow {
 std::ostream& operator<<(std::ostream& os, Verdict v) { return os << to_string(v); }
 }  // namespace gradflow
 
 using namespace gradflow;
+
+// One namespace per file: the suite compiles in batches (tests/CMakeLists.txt).
+namespace GRADFLOW_TEST_FILE {
 
 namespace {
 
@@ -71,3 +75,5 @@ BOOST_AUTO_TEST_CASE(verdict_names) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+}  // namespace GRADFLOW_TEST_FILE

@@ -6,6 +6,9 @@
 
 using namespace gradflow;
 
+// One namespace per file: the suite compiles in batches (tests/CMakeLists.txt).
+namespace GRADFLOW_TEST_FILE {
+
 namespace {
 
 Experiment smooth_experiment(const std::string& extra = "") {
@@ -99,3 +102,5 @@ eta = 0.01
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+}  // namespace GRADFLOW_TEST_FILE

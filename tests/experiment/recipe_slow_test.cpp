@@ -10,6 +10,9 @@
 using namespace gradflow;
 namespace fs = std::filesystem;
 
+// One namespace per file: the suite compiles in batches (tests/CMakeLists.txt).
+namespace GRADFLOW_TEST_FILE {
+
 namespace {
 
 ReproduceResult run_tiny(const std::string& name) {
@@ -44,3 +47,5 @@ BOOST_AUTO_TEST_CASE(bu2021_tiny) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+}  // namespace GRADFLOW_TEST_FILE

@@ -11,6 +11,9 @@
 using namespace gradflow;
 namespace fs = std::filesystem;
 
+// One namespace per file: the suite compiles in batches (tests/CMakeLists.txt).
+namespace GRADFLOW_TEST_FILE {
+
 namespace {
 
 fs::path scratch(const std::string& name) {
@@ -247,3 +250,5 @@ BOOST_AUTO_TEST_CASE(digits_tiny) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+}  // namespace GRADFLOW_TEST_FILE

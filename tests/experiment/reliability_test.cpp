@@ -17,6 +17,9 @@
 namespace fs = std::filesystem;
 using namespace gradflow;
 
+// One namespace per file: the suite compiles in batches (tests/CMakeLists.txt).
+namespace GRADFLOW_TEST_FILE {
+
 namespace {
 
 fs::path scratch() {
@@ -301,3 +304,5 @@ BOOST_AUTO_TEST_CASE(dotted_key_of_fifty_thousand_parts_is_one_line_not_a_stack_
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+}  // namespace GRADFLOW_TEST_FILE

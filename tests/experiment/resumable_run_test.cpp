@@ -12,6 +12,9 @@
 namespace fs = std::filesystem;
 using namespace gradflow;
 
+// One namespace per file: the suite compiles in batches (tests/CMakeLists.txt).
+namespace GRADFLOW_TEST_FILE {
+
 namespace {
 
 fs::path scratch(const std::string& name) {
@@ -197,3 +200,5 @@ BOOST_AUTO_TEST_CASE(invalid_input_writes_nothing) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+}  // namespace GRADFLOW_TEST_FILE

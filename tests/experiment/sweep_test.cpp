@@ -9,6 +9,9 @@
 
 namespace fs = std::filesystem;
 using namespace gradflow;
+
+// One namespace per file: the suite compiles in batches (tests/CMakeLists.txt).
+namespace GRADFLOW_TEST_FILE {
 using gradflow::test::slurp;
 
 namespace {
@@ -235,3 +238,5 @@ BOOST_AUTO_TEST_CASE(power_laws_are_fitted_to_the_medians) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+}  // namespace GRADFLOW_TEST_FILE

@@ -14,6 +14,9 @@
 using namespace gradflow;
 namespace fs = std::filesystem;
 
+// One namespace per file: the suite compiles in batches (tests/CMakeLists.txt).
+namespace GRADFLOW_TEST_FILE {
+
 namespace {
 
 Experiment experiment(const std::string& toml, const std::vector<std::string>& sets = {}) {
@@ -178,3 +181,5 @@ BOOST_AUTO_TEST_CASE(one_layer_linear_least_squares) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+}  // namespace GRADFLOW_TEST_FILE

@@ -7,6 +7,9 @@
 using namespace gradflow;
 using namespace gradflow::test;
 
+// One namespace per file: the suite compiles in batches (tests/CMakeLists.txt).
+namespace GRADFLOW_TEST_FILE {
+
 namespace {
 
 /// K = Q diag(λ) Qᵀ with a random orthogonal Q.
@@ -18,12 +21,6 @@ Mat kernel_with_spectrum(const Vec& lambda, std::uint64_t seed) {
 }
 
 double relative_error(const Vec& a, const Vec& b) { return (a - b).norm() / std::max(b.norm(), 1e-300); }
-
-std::vector<double> grid(double t_end, int n) {
-  std::vector<double> t;
-  for (int i = 0; i <= n; ++i) t.push_back(t_end * i / n);
-  return t;
-}
 
 }  // namespace
 
@@ -146,3 +143,5 @@ BOOST_AUTO_TEST_CASE(heavy_ball_approaches_the_heavy_ball_flow) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+}  // namespace GRADFLOW_TEST_FILE

@@ -7,6 +7,9 @@
 using namespace gradflow;
 using namespace gradflow::test;
 
+// One namespace per file: the suite compiles in batches (tests/CMakeLists.txt).
+namespace GRADFLOW_TEST_FILE {
+
 
 BOOST_AUTO_TEST_SUITE(integrator)
 
@@ -102,3 +105,5 @@ BOOST_AUTO_TEST_CASE(observer_can_stop_the_run) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+}  // namespace GRADFLOW_TEST_FILE

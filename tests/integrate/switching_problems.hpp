@@ -7,6 +7,7 @@
 
 #include "gradflow/gradflow.hpp"
 #include "gradflow/integrate/switching.hpp"
+#include "support.hpp"
 
 namespace gradflow::test {
 
@@ -31,12 +32,6 @@ inline Small make_small(const std::string& kind, Index n, Index d, Index m, std:
   s.inst = make_model(mo, s.ds, rng);
   s.obj = std::make_unique<Objective>(*s.inst.model, s.ds.Y, Reduction::sum);
   return s;
-}
-
-inline std::vector<double> grid(double t_end, int k) {
-  std::vector<double> t;
-  for (int i = 0; i <= k; ++i) t.push_back(t_end * i / k);
-  return t;
 }
 
 inline SwitchingOptions exact_scheme() {

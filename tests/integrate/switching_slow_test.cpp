@@ -13,6 +13,9 @@
 using namespace gradflow;
 using namespace gradflow::test;
 
+// One namespace per file: the suite compiles in batches (tests/CMakeLists.txt).
+namespace GRADFLOW_TEST_FILE {
+
 BOOST_AUTO_TEST_SUITE(switching_slow)
 
 // auto against exact (the reference) on relu2 and two_layer problems with crossings and
@@ -128,3 +131,5 @@ BOOST_AUTO_TEST_CASE(stepped_crossings_do_not_depend_on_their_order) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+}  // namespace GRADFLOW_TEST_FILE

@@ -17,6 +17,9 @@
 using namespace gradflow;
 using namespace gradflow::test;
 
+// One namespace per file: the suite compiles in batches (tests/CMakeLists.txt).
+namespace GRADFLOW_TEST_FILE {
+
 namespace {
 
 /// One ReLU neuron w with outer weight 1 and no scaling: f_i = max(0, wᵀx_i).
@@ -420,3 +423,5 @@ BOOST_AUTO_TEST_CASE(observer_stop_and_step_budget) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+}  // namespace GRADFLOW_TEST_FILE

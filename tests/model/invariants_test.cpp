@@ -6,6 +6,9 @@
 using namespace gradflow;
 using namespace gradflow::test;
 
+// One namespace per file: the suite compiles in batches (tests/CMakeLists.txt).
+namespace GRADFLOW_TEST_FILE {
+
 BOOST_AUTO_TEST_SUITE(invariants)
 
 BOOST_AUTO_TEST_CASE(linear2_imbalance_is_conserved_by_gradient_flow) {
@@ -82,3 +85,5 @@ BOOST_AUTO_TEST_CASE(relu_two_layer_balance_is_conserved_by_gradient_flow) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+}  // namespace GRADFLOW_TEST_FILE

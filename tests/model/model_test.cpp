@@ -8,6 +8,9 @@
 using namespace gradflow;
 using namespace gradflow::test;
 
+// One namespace per file: the suite compiles in batches (tests/CMakeLists.txt).
+namespace GRADFLOW_TEST_FILE {
+
 namespace {
 
 ModelOptions opts(const std::string& kind, Index width, const std::string& act = "relu", const std::string& scaling = "ntk") {
@@ -219,3 +222,5 @@ BOOST_AUTO_TEST_CASE(fused_kernel_deterministic_for_fixed_threads) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+}  // namespace GRADFLOW_TEST_FILE

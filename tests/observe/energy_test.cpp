@@ -8,6 +8,9 @@
 using namespace gradflow;
 using namespace gradflow::test;
 
+// One namespace per file: the suite compiles in batches (tests/CMakeLists.txt).
+namespace GRADFLOW_TEST_FILE {
+
 namespace {
 
 /// Integrates a second-order error flow with kernel K and evaluates the energy columns at
@@ -146,3 +149,5 @@ BOOST_AUTO_TEST_CASE(frozen_error_dynamics_equal_the_linearised_models_flows) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+}  // namespace GRADFLOW_TEST_FILE

@@ -8,6 +8,9 @@
 using namespace gradflow;
 using namespace gradflow::test;
 
+// One namespace per file: the suite compiles in batches (tests/CMakeLists.txt).
+namespace GRADFLOW_TEST_FILE {
+
 namespace {
 
 /// Wishart-like PSD matrix A Aᵀ/r with A n×r Gaussian: its spectrum fills
@@ -87,3 +90,5 @@ BOOST_AUTO_TEST_CASE(singular_kernel_gives_zero) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+}  // namespace GRADFLOW_TEST_FILE

@@ -21,6 +21,9 @@
 namespace fs = std::filesystem;
 using namespace gradflow;
 
+// One namespace per file: the suite compiles in batches (tests/CMakeLists.txt).
+namespace GRADFLOW_TEST_FILE {
+
 namespace {
 
 fs::path scratch() {
@@ -397,3 +400,5 @@ BOOST_AUTO_TEST_CASE(live_plot_auto_under_a_pseudo_terminal) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+}  // namespace GRADFLOW_TEST_FILE

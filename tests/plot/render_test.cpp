@@ -14,6 +14,9 @@
 namespace fs = std::filesystem;
 using namespace gradflow;
 
+// One namespace per file: the suite compiles in batches (tests/CMakeLists.txt).
+namespace GRADFLOW_TEST_FILE {
+
 namespace {
 
 fs::path folder(const std::string& name) {
@@ -115,3 +118,5 @@ BOOST_AUTO_TEST_CASE(a_figure_out_of_time_leaves_no_image) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+}  // namespace GRADFLOW_TEST_FILE

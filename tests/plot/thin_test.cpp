@@ -10,6 +10,9 @@
 
 using namespace gradflow;
 
+// One namespace per file: the suite compiles in batches (tests/CMakeLists.txt).
+namespace GRADFLOW_TEST_FILE {
+
 namespace {
 
 bool increasing(const std::vector<std::size_t>& v) {
@@ -110,3 +113,5 @@ BOOST_AUTO_TEST_CASE(each_bin_keeps_the_extremes_of_the_drawn_columns) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+}  // namespace GRADFLOW_TEST_FILE

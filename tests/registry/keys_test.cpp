@@ -6,6 +6,9 @@
 #include <sstream>
 #include <string>
 
+// One namespace per file: the suite compiles in batches (tests/CMakeLists.txt).
+namespace GRADFLOW_TEST_FILE {
+
 namespace {
 
 std::string read(const std::string& path) {
@@ -55,3 +58,5 @@ BOOST_AUTO_TEST_CASE(every_kind_is_listed_with_its_keys) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+}  // namespace GRADFLOW_TEST_FILE

@@ -11,6 +11,9 @@
 namespace fs = std::filesystem;
 using namespace gradflow;
 
+// One namespace per file: the suite compiles in batches (tests/CMakeLists.txt).
+namespace GRADFLOW_TEST_FILE {
+
 namespace {
 
 /// The suite's least squares f = Xθ, with a column of its own: ‖θ‖.
@@ -161,3 +164,5 @@ BOOST_AUTO_TEST_CASE(toy_keys_are_documented_and_checked) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+}  // namespace GRADFLOW_TEST_FILE

@@ -11,6 +11,9 @@
 
 using namespace gradflow;
 
+// One namespace per file: the suite compiles in batches (tests/CMakeLists.txt).
+namespace GRADFLOW_TEST_FILE {
+
 namespace {
 
 constexpr double kPi = std::numbers::pi;
@@ -140,3 +143,5 @@ BOOST_AUTO_TEST_CASE(two_layer_model_ntk_converges_to_h_infinity) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+}  // namespace GRADFLOW_TEST_FILE

@@ -13,6 +13,9 @@
 
 using namespace gradflow;
 
+// One namespace per file: the suite compiles in batches (tests/CMakeLists.txt).
+namespace GRADFLOW_TEST_FILE {
+
 namespace {
 
 /// Q diag(eigs) Qᵀ with a seeded random orthogonal Q.
@@ -258,3 +261,5 @@ BOOST_AUTO_TEST_CASE(nag_bounds_hold_along_exact_solutions) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+}  // namespace GRADFLOW_TEST_FILE

@@ -16,6 +16,9 @@
 
 using namespace gradflow;
 
+// One namespace per file: the suite compiles in batches (tests/CMakeLists.txt).
+namespace GRADFLOW_TEST_FILE {
+
 namespace {
 
 namespace odeint = boost::numeric::odeint;
@@ -289,3 +292,5 @@ BOOST_AUTO_TEST_CASE(rejects_bad_input) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+}  // namespace GRADFLOW_TEST_FILE

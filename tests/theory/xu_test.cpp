@@ -11,6 +11,9 @@
 
 using namespace gradflow;
 
+// One namespace per file: the suite compiles in batches (tests/CMakeLists.txt).
+namespace GRADFLOW_TEST_FILE {
+
 namespace {
 
 Mat m1(double v) { return Mat::Constant(1, 1, v); }
@@ -297,3 +300,5 @@ BOOST_AUTO_TEST_CASE(rejects_bad_input) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+}  // namespace GRADFLOW_TEST_FILE

@@ -29,9 +29,10 @@ Outcome iterate(const Step& step, Vec& state, const std::vector<long>& sample_it
   return outcome;
 }
 
-Step gradient_descent(const Objective& objective, double eta) {
-  return [&objective, eta, g = Vec()](long, Vec& theta) mutable {
+Step gradient_descent(const Objective& objective, double eta, double weight_decay) {
+  return [&objective, eta, weight_decay, g = Vec()](long, Vec& theta) mutable {
     objective.value_gradient(theta, g);
+    if (weight_decay != 0) g += weight_decay * theta;
     theta -= eta * g;
   };
 }

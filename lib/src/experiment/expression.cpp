@@ -1,8 +1,10 @@
 #include "gradflow/experiment/expression.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <cstdlib>
+#include <vector>
 
 #include "gradflow/core/error.hpp"
 #include "gradflow/core/quote.hpp"
@@ -11,7 +13,8 @@ namespace gradflow {
 namespace {
 
 /// Recursive descent: sum := product (('+'|'-') product)*, product := power (('*'|'/') power)*,
-/// power := unary ('^' power)?, unary := '-' unary | atom, atom := number | name | name '(' sum ')' | '(' sum ')'.
+/// power := unary ('^' power)?, unary := '-' unary | atom,
+/// atom := number | name | name '(' sum (',' sum)* ')' | '(' sum ')'.
 /// Nesting (parentheses, '^' chains, repeated '-') is limited so that hostile input cannot
 /// exhaust the stack: every cycle of the recursion passes through one Nested guard.
 class Parser {
@@ -97,11 +100,15 @@ class Parser {
     i_ = j;
     if (eat('(')) {
       const Nested guard(*this);
-      const double arg = sum();
+      std::vector<double> args{sum()};
+      while (eat(',')) args.push_back(sum());
       if (!eat(')')) fail("missing ')'");
-      if (name == "sqrt") return std::sqrt(arg);
-      if (name == "exp") return std::exp(arg);
-      if (name == "log") return std::log(arg);
+      if (name == "min" || name == "max")
+        return name == "min" ? *std::min_element(args.begin(), args.end()) : *std::max_element(args.begin(), args.end());
+      if (args.size() != 1) fail(name + "() takes one argument");
+      if (name == "sqrt") return std::sqrt(args[0]);
+      if (name == "exp") return std::exp(args[0]);
+      if (name == "log") return std::log(args[0]);
       fail("unknown function '" + name + "'");
     }
     const auto it = vars_.find(name);

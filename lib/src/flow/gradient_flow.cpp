@@ -2,10 +2,11 @@
 
 namespace gradflow {
 
-System gradient_flow(const Objective& objective) {
-  return [&objective](const Vec& x, Vec& dxdt, double) {
+System gradient_flow(const Objective& objective, double weight_decay) {
+  return [&objective, weight_decay](const Vec& x, Vec& dxdt, double) {
     objective.value_gradient(x, dxdt);
     dxdt = -dxdt;
+    if (weight_decay != 0) dxdt -= weight_decay * x;
   };
 }
 

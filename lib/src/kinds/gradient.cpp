@@ -15,19 +15,35 @@
 namespace gradflow {
 namespace {
 
-
-
-
 double step_time(double eta) { return eta; }
+
+const KeySpec& weight_decay_key() {
+  static const KeySpec key{"weight_decay", KeyType::number, 0.0, "lambda >= 0: adds -lambda theta to the field (L2 on every weight)"};
+  return key;
+}
+
+void validate_weight_decay(const Params& p, const std::string& prefix) {
+  const double lambda = p.number("weight_decay");
+  if (!(lambda >= 0) || !std::isfinite(lambda)) throw input_error(prefix + "weight_decay: must be a non-negative number");
+}
 
 const Registration<MethodKind> gf{{
     .name = "gf",
-    .summary = "gradient flow: theta' = -grad L",
+    .summary = "gradient flow: theta' = -grad L - lambda theta (lambda = weight_decay, 0 by default)",
     .space = Space::weights,
     .gradient_flow = true,
+    .keys = {weight_decay_key()},
+    .validate = validate_weight_decay,
     .prepare =
-        [](MethodContext&) -> MethodRun {
-          return [](MethodContext& ctx) { ctx.flow_on_weights(gradient_flow(ctx.problem().objective()), true); };
+        [](MethodContext& ctx) -> MethodRun {
+          const double lambda = ctx.spec().params.number("weight_decay");
+          // The switching integrators integrate −∇L of a piecewise-linear model, nothing added.
+          if (lambda > 0 && ctx.problem().model().piecewise_linear() && ctx.spec().switching != "off")
+            throw input_error(ctx.key("weight_decay") + ": the switching integrator takes no weight decay; set " +
+                              ctx.key("switching") + " = \"off\" or use a smooth model");
+          return [lambda](MethodContext& c) {
+            c.flow_on_weights(gradient_flow(c.problem().objective(), lambda), lambda == 0);
+          };
         },
 }};
 
@@ -61,14 +77,19 @@ const Registration<MethodKind> gd{{
     .twins = {"gf", "modified_gf"},
     .time_unit = step_time,
     .stability_limit = [](const MethodContext&, double, double lmax) { return 2.0 / lmax; },
-    .keys = {eta_key()},
+    .keys = {eta_key(), weight_decay_key()},
     .default_name = [](const Params& p) { return with_eta("gd", p); },
-    .validate = [](const Params& p, const std::string& prefix) { require_positive_eta(p, prefix, "gd"); },
+    .validate =
+        [](const Params& p, const std::string& prefix) {
+          require_positive_eta(p, prefix, "gd");
+          validate_weight_decay(p, prefix);
+        },
     .prepare =
         [](MethodContext&) -> MethodRun {
           return [](MethodContext& ctx) {
             const double eta = ctx.spec().eta();
-            ctx.iterate_on_weights(gradient_descent(ctx.problem().objective(), eta), eta, false);
+            ctx.iterate_on_weights(
+                gradient_descent(ctx.problem().objective(), eta, ctx.spec().params.number("weight_decay")), eta, false);
           };
         },
 }};

@@ -19,8 +19,8 @@ using IterationObserver = std::function<bool(long k, const Vec& state)>;
 Outcome iterate(const Step& step, Vec& state, const std::vector<long>& sample_iterations,
                 const IterationObserver& observe, long gradients_per_step = 1);
 
-/// GD: θ ← θ − η∇L(θ).  State θ; time t = kη.
-Step gradient_descent(const Objective& objective, double eta);
+/// GD: θ ← θ − η(∇L(θ) + λθ) (λ: weight decay).  State θ; time t = kη.
+Step gradient_descent(const Objective& objective, double eta, double weight_decay = 0.0);
 
 // Momentum methods share the state layout [x_k; x_{k−1}; y_k] (3P), where x_k is the iterate
 // compared with the flow at t = k√η and y_k the point where the gradient is taken.

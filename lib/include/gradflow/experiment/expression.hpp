@@ -1,6 +1,6 @@
 #pragma once
 // Numbers in an experiment that depend on the run, such as damping = "sqrt(2*lambda0)":
-// + − * / ^, parentheses, sqrt(), exp(), log() and named variables.
+// + − * / ^, parentheses, sqrt(), exp(), log(), min(a, b, ...), max(a, b, ...) and named variables.
 #include <map>
 #include <string>
 

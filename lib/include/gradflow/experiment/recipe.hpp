@@ -78,6 +78,8 @@
 //   run quantities:      lambda0, lambda_min_h0, loss0, x (the variant's abscissa),
 //                        every top-level number of theory_report (alpha0, eta_star, ...) and
 //                        its per-method numbers as <method>__<key> (nag_g7__t_star)
+//   metric@method[label] takes the method of the variant labelled `label` instead (a claim
+//                        across models: lhs = "final_loss@train", rhs = "final_loss@train[depth 1]")
 // e.g. lhs = "fitted_rate@hbf", op = ">", rhs = "fitted_rate@gf"; or
 //      lhs = "fitted_rate@gf", op = ">=", rhs = "lambda0".
 #include <filesystem>

@@ -4,8 +4,8 @@
 
 namespace gradflow {
 
-/// θ̇ = −∇L(θ).
-System gradient_flow(const Objective& objective);
+/// θ̇ = −∇L(θ) − λθ (λ: weight decay, 0 by default).
+System gradient_flow(const Objective& objective, double weight_decay = 0.0);
 
 /// The modified flow of GD with step η (backward error analysis, MATH.md §6):
 /// θ̇ = −∇(L + (η/4)‖∇L‖²) = −(∇L + (η/2) ∇²L ∇L). GD tracks it to O(η²) on a fixed horizon.

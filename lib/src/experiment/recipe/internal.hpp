@@ -29,6 +29,7 @@ struct VariantRuns {
   std::vector<RunResult> runs;
   std::vector<nlohmann::json> theory;
   std::string dir;
+  const std::vector<VariantRuns>* siblings = nullptr;  ///< every variant, for metric@method[label] terms
 };
 
 // metrics.cpp

@@ -210,40 +210,55 @@ std::map<std::string, double> variables(const VariantRuns& v) {
 
 namespace {
 
+/// metric@method, or metric@method[label]: the method of the variant with that label.
 const std::regex& metric_term() {
-  static const std::regex term(R"(([A-Za-z_][A-Za-z_0-9]*(\([^()]*\))?)@([A-Za-z_][A-Za-z_0-9]*))");
+  static const std::regex term(R"(([A-Za-z_][A-Za-z_0-9]*(\([^()]*\))?)@([A-Za-z_][A-Za-z_0-9]*)(\[([^\]]*)\])?)");
   return term;
 }
 
-/// Evaluates `text` with each metric@method term replaced by term(metric, method); a term
-/// that is `never` makes the whole value `never`, NaN makes it NaN.
+/// `v` itself, or the sibling variant a term names by its label.
+const VariantRuns& term_variant(const VariantRuns& v, const std::string& label, const std::string& where) {
+  if (label.empty()) return v;
+  if (v.siblings)
+    for (const auto& s : *v.siblings)
+      if (s.variant->label == label) return s;
+  throw input_error(where + ": no variant is labelled '" + label + "'");
+}
+
+/// Evaluates `text` with each metric@method[label] term replaced by term(metric, method, label).
+/// A `never` term enters as +inf (the count exceeds the run): a value it leaves finite stands
+/// (min(never, 500) = 500), one it makes infinite or undefined is `never`; a NaN term makes it NaN.
 template <class Term>
 double evaluate_with_terms(const std::string& text, std::map<std::string, double> vars, const std::string& where,
                            Term term) {
   std::string expr;
   std::size_t last = 0, k = 0;
+  bool censored = false;
   for (auto it = std::sregex_iterator(text.begin(), text.end(), metric_term()); it != std::sregex_iterator(); ++it) {
     const auto& mt = *it;
-    const double val = term(mt[1].str(), mt[3].str());
-    if (val == never) return never;
+    const double val = term(mt[1].str(), mt[3].str(), mt[5].str());
     if (std::isnan(val)) return nan;
+    censored = censored || val == never;
     const std::string var = "metric_value_" + std::to_string(k++);
     vars[var] = val;
     expr += text.substr(last, static_cast<std::size_t>(mt.position()) - last) + var;
     last = static_cast<std::size_t>(mt.position() + mt.length());
   }
   expr += text.substr(last);
-  return evaluate_expression(expr, vars, where);
+  const double v = evaluate_expression(expr, vars, where);
+  return censored && !std::isfinite(v) ? never : v;
 }
 
 }  // namespace
 
 /// Evaluates a value expression for one variant (metric@method terms averaged over repeats).
 double value(const std::string& text, const VariantRuns& v, const std::string& where) {
-  return evaluate_with_terms(text, variables(v), where, [&](const std::string& metric, const std::string& method) {
+  return evaluate_with_terms(text, variables(v), where, [&](const std::string& metric, const std::string& method,
+                                                             const std::string& label) {
+    const VariantRuns& src = term_variant(v, label, where);
     std::vector<double> vals;
-    for (std::size_t r = 0; r < v.runs.size(); ++r)
-      vals.push_back(method_metric(metric, find_method(v.runs[r], method, where), v.theory[r], v.runs[r], where));
+    for (std::size_t r = 0; r < src.runs.size(); ++r)
+      vals.push_back(method_metric(metric, find_method(src.runs[r], method, where), src.theory[r], src.runs[r], where));
     // A level that one seed never reached makes the whole value "never" (a censored count: more
     // than the run holds); NaN (undefined) makes the claim fail rather than abort.
     if (std::any_of(vals.begin(), vals.end(), [](double x) { return x == never; })) return never;
@@ -256,8 +271,11 @@ std::vector<double> seed_values(const std::string& text, const VariantRuns& v, c
   for (std::size_t r = 0; r < v.runs.size(); ++r) {
     auto vars = run_variables(v, r);
     vars["x"] = v.variant->has_x ? v.variant->x : nan;
-    out.push_back(evaluate_with_terms(text, vars, where, [&](const std::string& metric, const std::string& method) {
-      return method_metric(metric, find_method(v.runs[r], method, where), v.theory[r], v.runs[r], where);
+    out.push_back(evaluate_with_terms(text, vars, where, [&](const std::string& metric, const std::string& method,
+                                                             const std::string& label) {
+      // Every variant has the same repeats: repeat r of another variant pairs with this one's.
+      const VariantRuns& src = term_variant(v, label, where);
+      return method_metric(metric, find_method(src.runs[r], method, where), src.theory[r], src.runs[r], where);
     }));
   }
   return out;

@@ -184,6 +184,7 @@ ReproduceResult reproduce(const Recipe& r, const ReproduceOptions& o) {
     if (repeats > 1) vr.dir = (fs::path(vr.dir) / ("seed" + std::to_string(base.seed))).string();
     vs.push_back(std::move(vr));
   }
+  for (auto& v : vs) v.siblings = &vs;
 
   ReproduceResult res;
   // Summary: one row per (variant, method), means over the repeats.
