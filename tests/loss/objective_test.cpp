@@ -60,11 +60,13 @@ LpExit lp_cli(const std::string& args) {
 /// Exit 2, exactly one line on stderr holding every one of `names`, and no output folder.
 void lp_refused(const std::string& args, const std::string& out, const std::vector<std::string>& names) {
   fs::remove_all(out);
+  fs::remove_all(out + ".partial");
   const LpExit r = lp_cli(args + " --out " + out);
   BOOST_TEST(r.code == 2, args << " -> exit " << r.code << ": " << r.err);
   BOOST_TEST(std::count(r.err.begin(), r.err.end(), '\n') == 1, "one line: " << r.err);
   for (const auto& name : names) BOOST_TEST(r.err.find(name) != std::string::npos, "'" << r.err << "' names " << name);
   BOOST_TEST(!fs::exists(out), out << " was written");
+  BOOST_TEST(!fs::exists(out + ".partial"), out << ".partial was written");
 }
 
 // A linear model f = XW with d > n: H = XXᵀ is constant and of full rank, so the frozen-kernel
@@ -240,6 +242,7 @@ BOOST_AUTO_TEST_CASE(lp_refusals_and_provenance) {
   lp_refused(relu, out, {"methods.gf.switching", "run.switching", "off"});
   // Accepted: the lp run records its loss.
   fs::remove_all(out);
+  fs::remove_all(out + ".partial");
   const LpExit ok = lp_cli(run + " --out " + out);
   BOOST_TEST_REQUIRE(ok.code == 0, ok.err);
   std::ifstream in(fs::path(out) / "run.json");
