@@ -77,6 +77,8 @@ int cmd_run(const std::string& file, std::string out, const std::vector<std::str
   const Experiment experiment = load_experiment(file, sets);
   LiveOptions live_options;
   live_options.columns = parse_live_columns(live_flags.columns);
+  // Before the folder exists: an energy column asked of an lp run would stay empty.
+  require_energy_columns_exist(live_options.columns, experiment.loss, "--live");
   const LiveMode requested = live_flags.off ? LiveMode::off : parse_live_mode(live_flags.mode);
   OutputFolder folder(out.empty() ? default_out_dir() : out, existing, "run.json");
 

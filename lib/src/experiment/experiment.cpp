@@ -113,6 +113,27 @@ MethodSpec parse_method(Config& c, std::size_t i, const IntegrateOptions& defaul
   return m;
 }
 
+LossSpec parse_loss(Config& c) {
+  const std::string kind = c.get("loss.kind", "squared");
+  // loss.p is read (and so recorded) only for lp; with squared, make_loss_spec names it.
+  const bool has_p = c.has("loss.p");
+  const double p = kind == "lp" && has_p ? c.get("loss.p", 2.0) : 2.0;
+  return make_loss_spec(kind, has_p, p);
+}
+
+/// Kinds whose dynamics or columns assume the squared loss (closed forms of the linear
+/// Δ̇ = −cHΔ, theorem steps of the squared loss) are refused for any other loss, here,
+/// before any data are drawn or any file is written.
+void check_loss_of_methods(const Experiment& e) {
+  if (e.loss.quadratic()) return;
+  for (std::size_t i = 0; i < e.methods.size(); ++i) {
+    const MethodKind& kind = e.methods[i].descriptor();
+    if (!kind.squared_loss_only.empty())
+      throw input_error("methods." + std::to_string(i + 1) + ".kind: " + kind.name + " assumes the squared loss (" +
+                        kind.squared_loss_only + "), but loss.kind = " + e.loss.describe());
+  }
+}
+
 }  // namespace
 
 Experiment parse_experiment(Config& c) {
@@ -123,6 +144,7 @@ Experiment parse_experiment(Config& c) {
   parse_data(c, e.data);
   parse_model(c, e.model);
   e.reduction = parse_reduction(c.get("loss.reduction", "sum"));
+  e.loss = parse_loss(c);
   IntegrateOptions integ;
   parse_run(c, e.run, integ);
   const std::string switching = switching_scheme(c.get("run.switching", "auto"), "run.switching");
@@ -136,6 +158,7 @@ Experiment parse_experiment(Config& c) {
                         "' is used twice (give each method a distinct name)");
   }
   c.check_all_used();
+  check_loss_of_methods(e);
   e.resolved = c.resolved();
   return e;
 }
@@ -159,7 +182,9 @@ nlohmann::json provenance(const Experiment& e) {
   return {{"gradflow_version", GRADFLOW_VERSION},
           {"seed", e.seed},
           {"config", e.resolved},
-          {"loss_reduction", to_string(e.reduction)}};
+          {"loss_reduction", to_string(e.reduction)},
+          {"loss_kind", to_string(e.loss.kind)},
+          {"loss_p", e.loss.p}};
 }
 
 }  // namespace gradflow

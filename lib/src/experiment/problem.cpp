@@ -56,7 +56,7 @@ Problem::Problem(const Experiment& e)
   data_ = make_dataset(e.data, data_rng);
   check_memory(e, data_.n(), data_.d(), data_.k());
   instance_ = build_model(e.model, data_, model_rng);
-  objective_.emplace(*instance_.model, data_.Y, e.reduction);
+  objective_.emplace(*instance_.model, data_.Y, e.reduction, e.loss);
   delta0_ = objective_->residual(instance_.theta0);
   loss0_ = objective_->loss_of_residual(delta0_);
   if (instance_.model->num_outputs() <= e.run.lambda_min_max_n) {

@@ -78,10 +78,16 @@ std::string summary(const nlohmann::json& j) {
   std::ostringstream s;
   char line[256];
   const long n = j["data"].value("n", 0L);
+  std::string loss = j.value("loss_reduction", "?");
+  if (j.value("loss_kind", "squared") == "lp") {
+    char p[48];
+    std::snprintf(p, sizeof p, " lp (p = %g)", j.value("loss_p", 2.0));
+    loss += p;
+  }
   std::snprintf(line, sizeof line, "gradflow %s | %s on %s (n=%ld, d=%ld), %ld parameters, %s loss, seed %llu\n",
                 j.value("gradflow_version", "?").c_str(), j["model"].value("kind", "?").c_str(),
                 j["data"].value("name", "?").c_str(), n, j["data"].value("d", 0L), j["model"].value("num_params", 0L),
-                j.value("loss_reduction", "?").c_str(), j.value("seed", 0ULL));
+                loss.c_str(), j.value("seed", 0ULL));
   s << line;
   const double lambda0 = number(j, "lambda0");
   const double c = j.value("loss_reduction", "") == "sum" ? 1.0 : 1.0 / static_cast<double>(n);
@@ -101,10 +107,17 @@ std::string summary(const nlohmann::json& j) {
     s << line;
   }
   // Du et al.: |Δ(t)|² ≤ exp(−λ0 t)|Δ(0)|²; Bu et al.'s HBF rate is √(λ0/2) (both with λ0 of K = cH).
-  std::snprintf(line, sizeof line,
-                "rate: -d log L/dt over the second half of each run. Theory: GF >= c*lambda0 = %.4g (Du et al.; "
-                "asymptote 2c*lambda_min(H)), HBF sqrt(c*lambda0/2) = %.4g (Bu et al.), NAG polynomial.\n",
-                c * lambda0, std::sqrt(c * lambda0 / 2));
+  // Those rates are the squared loss's; an lp loss with p > 2 decays polynomially.
+  const double p = j.value("loss_kind", "squared") == "lp" ? j.value("loss_p", 2.0) : 2.0;
+  if (p == 2.0)
+    std::snprintf(line, sizeof line,
+                  "rate: -d log L/dt over the second half of each run. Theory: GF >= c*lambda0 = %.4g (Du et al.; "
+                  "asymptote 2c*lambda_min(H)), HBF sqrt(c*lambda0/2) = %.4g (Bu et al.), NAG polynomial.\n",
+                  c * lambda0, std::sqrt(c * lambda0 / 2));
+  else
+    std::snprintf(line, sizeof line,
+                  "rate: -d log L/dt over the second half of each run (lp loss, p = %g: the squared loss's rate "
+                  "bounds do not apply).\n", p);
   s << line;
   for (const auto& m : j["methods"])
     if (!m.value("message", "").empty()) s << m.value("name", "?") << ": " << m.value("message", "") << "\n";

@@ -37,10 +37,13 @@ nlohmann::json theory_report(const Experiment& e, const TheoryOptions& opt) {
   j["width"] = e.model.params.has("width") ? e.model.params.integer("width") : 0;
   j["delta"] = opt.delta;
   j["loss0"] = problem.loss0();
+  // The pseudo-loss and the rate bounds below are those of the squared loss's linear error
+  // dynamics; for an ℓp loss with p ≠ 2 they are left out rather than reported wrongly.
+  const bool quadratic = e.loss.quadratic();
   if (const auto& H = problem.H0()) {
     j["lambda_min_H0"] = finite_or_null(problem.lambda_min_h0());
     j["lambda_max_H0"] = finite_or_null(lambda_max_sym(*H));
-    j["pseudo_loss0"] = 0.5 * c * delta0.dot(*H * delta0);
+    if (quadratic) j["pseudo_loss0"] = 0.5 * c * delta0.dot(*H * delta0);
   }
   j["lambda0"] = finite_or_null(problem.lambda0());
   j["lambda0_source"] = problem.lambda0_source();
@@ -48,7 +51,7 @@ nlohmann::json theory_report(const Experiment& e, const TheoryOptions& opt) {
 
   // Bound constants of the flows (MATH.md §4), with the effective λ0 of K = cH.
   const double lambda0 = problem.lambda0();
-  if (std::isfinite(lambda0) && lambda0 > 0) {
+  if (quadratic && std::isfinite(lambda0) && lambda0 > 0) {
     const double l0 = c * lambda0;
     j["gf_rate_bound"] = l0;
     j["hbf_damping"] = hbf_damping(l0);
@@ -73,6 +76,8 @@ std::string theory_text(const nlohmann::json& r) {
   };
   s << "gradflow theory | " << r.value("model_kind", "") << " on " << r.value("data_name", "") << " ("
     << r.value("loss_reduction", "") << " loss, c = " << r.value("loss_scale_c", 1.0) << ")\n";
+  if (r.value("loss_kind", "squared") == "lp" && r.value("loss_p", 2.0) != 2.0)
+    s << "  (lp loss with p = " << r.value("loss_p", 2.0) << ": the squared loss's pseudo-loss and rate bounds do not apply)\n";
   line("n", "samples");
   line("d", "input dimension");
   line("k", "outputs");

@@ -1,5 +1,7 @@
 // Methods on the error Δ = f − y: the error dynamics Δ̇ = −KΔ and Δ̈ + a(t)Δ̇ + KΔ = 0
 // integrated (error_*), and their modal closed forms for constant K (exact_*), MATH.md §5.
+// For an ℓp loss the integrated ones follow Δ̇ = −H∇_f ℓ(Δ) (KΔ → K∇_f ℓ(Δ)/c, the driver's
+// objective supplies ∇_f ℓ); the closed forms exist for the squared loss only.
 #include <memory>
 
 #include "families.hpp"
@@ -80,6 +82,9 @@ const Registration<MethodKind> error_nag{{
     .theory = nesterov_theory,
 }};
 
+// Δ̇ = −H∇_f ℓ(Δ) is linear only for the squared loss; the modal closed forms solve that case.
+const char* const kClosedFormReason = "a closed form of the linear error dynamics Delta' = -c H Delta";
+
 /// The closed form of one modal solution, built once for K (which already carries c).
 template <class At>
 MethodRun modal(At at) {
@@ -100,6 +105,7 @@ const Registration<MethodKind> exact_gf{{
     .summary = "closed form of Delta' = -K Delta for constant K",
     .space = Space::exact,
     .twins = {"gf"},
+    .squared_loss_only = kClosedFormReason,
     .keys = with_kernel({}, false),
     .default_name = kernel_name("exact_gf"),
     .prepare =
@@ -114,6 +120,7 @@ const Registration<MethodKind> exact_hbf{{
     .space = Space::exact,
     .order = 2,
     .twins = {"hbf"},
+    .squared_loss_only = kClosedFormReason,
     .keys = with_kernel(heavy_ball_keys(), false),
     .default_name = kernel_name("exact_hbf"),
     .prepare =
@@ -129,6 +136,7 @@ const Registration<MethodKind> exact_nag{{
     .space = Space::exact,
     .order = 2,
     .twins = {"nag_flow"},
+    .squared_loss_only = kClosedFormReason,
     .keys = with_kernel(nesterov_keys(), false),
     .default_name = kernel_name("exact_nag"),
     .validate = validate_gamma,

@@ -137,6 +137,7 @@ MethodKind xu_kind(const std::string& name, const std::string& summary, bool ada
       .twins = {"gf"},
       .time_unit = step_time,
       .step_from_theory = true,
+      .squared_loss_only = "Xu et al.'s step and rate are proved for the squared loss",
       .keys = {{"eta", KeyType::number, 1.0, "the time unit only, t = k eta (the step is the theorem's)"}},
       .default_name = [name](const Params& p) { return with_eta(name, p); },
       .validate =

@@ -31,6 +31,7 @@ const Registration<MethodKind> gd_xu_spectral{{
     .twins = {"gf"},
     .time_unit = [](double eta) { return eta; },
     .step_from_theory = true,
+    .squared_loss_only = "its step 2/(K beta0 + mu alpha0) is derived for the squared loss",
     .keys = {{"eta", KeyType::number, 1.0, "the time unit only, t = k eta (the step is 2/(K beta0 + mu alpha0))"}},
     .default_name = [](const Params& p) { return with_eta("gd_xu_spectral", p); },
     .validate =

@@ -1,6 +1,7 @@
 #include "gradflow/core/types.hpp"
 #include "gradflow/observe/energy.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <optional>
@@ -35,6 +36,7 @@ class Energy final : public Diagnostic {
   }
 
   std::vector<std::string> columns() const override {
+    if (!o_.quadratic_loss) return {};
     std::vector<std::string> c{"pseudo_loss"};
     if (o_.dynamics == Dynamics::heavy_ball) c.push_back("siegel");
     if (o_.dynamics == Dynamics::nesterov) {
@@ -46,6 +48,7 @@ class Energy final : public Diagnostic {
   }
 
   void evaluate(Sample& s, std::span<double> out) override {
+    if (!o_.quadratic_loss) return;
     const double t = s.t(), lhat = s.pseudo_loss();
     if (!start_) start_ = {s.loss(), lhat};
     std::size_t i = 0;
@@ -80,6 +83,20 @@ class Energy final : public Diagnostic {
 
 std::unique_ptr<Diagnostic> energy_diagnostic(const EnergyOptions& options) {
   return std::make_unique<Energy>(options);
+}
+
+const std::vector<std::string>& energy_columns() {
+  static const std::vector<std::string> names{"pseudo_loss", "siegel", "su", "su_corrected", "bound"};
+  return names;
+}
+
+void require_energy_columns_exist(const std::vector<std::string>& columns, const LossSpec& loss,
+                                  const std::string& where) {
+  if (loss.quadratic()) return;
+  for (const auto& c : columns)
+    if (std::find(energy_columns().begin(), energy_columns().end(), c) != energy_columns().end())
+      throw input_error(where + ": the column " + c + " exists only for the squared loss (p = 2: it is a Lyapunov "
+                        "function or bound of the linear error dynamics), but loss.kind = " + loss.describe());
 }
 
 }  // namespace gradflow

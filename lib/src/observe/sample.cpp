@@ -18,7 +18,8 @@ const Vec& Sample::residual_rate() {
       // Δ̇ = J θ̇, with θ̇ = −∇L for first-order methods.
       objective_.model().jvp(*view_.theta, view_.velocity ? *view_.velocity : Vec(-gradient()), r);
     } else {
-      r = -(kernel() * residual());
+      // First-order error methods: Δ̇ = −H∇_f ℓ(Δ) = −K·∇_f ℓ(Δ)/c (−KΔ for the squared loss).
+      r = -(kernel() * objective_.unscaled_loss_derivative(residual()));
     }
     rate_ = std::move(r);
   }
@@ -37,7 +38,7 @@ double Sample::pseudo_loss() {
 const Vec& Sample::gradient() {
   if (!gradient_) {
     Vec g;
-    objective_.model().gradient(*view_.theta, objective_.scale() * residual(), g);
+    objective_.model().gradient(*view_.theta, objective_.loss_derivative(residual()), g);  // Jᵀ∇_f ℓ(Δ)
     gradient_ = std::move(g);
   }
   return *gradient_;

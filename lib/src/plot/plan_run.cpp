@@ -79,7 +79,12 @@ ColumnStats stats(const Table& t, const std::string& col) {
   return s;
 }
 
-std::string loss_label(const std::string& reduction) {
+std::string loss_label(const std::string& reduction, double p) {
+  if (p != 2.0) {
+    const std::string q = gnuplot_number(p);
+    return reduction == "mean" ? "mean convention, L = (1/(" + q + "n)) Σ|f − y|^" + q
+                               : "sum convention, L = (1/" + q + ") Σ|f − y|^" + q;
+  }
   return reduction == "mean" ? "mean convention, L = (1/2n)‖f − y‖²" : "sum convention, L = ½‖f − y‖²";
 }
 
@@ -153,14 +158,15 @@ std::optional<Figure> loss_figure(const Styled& run, const std::string& dir) {
   const bool h_inf = json_or<std::string>(j, "lambda0_source", "") == "H_inf" || (model_kind && model_kind->infinite_kernel);
   const double lambda0 = json_or<double>(j, "lambda0", std::numeric_limits<double>::quiet_NaN());
   const double loss0 = json_or<double>(j, "loss0", std::numeric_limits<double>::quiet_NaN());
-  if (bounds.empty() && has_flow && h_inf && std::isfinite(lambda0) && lambda0 > 0 && std::isfinite(loss0) && loss0 > 0) {
+  // Du et al.'s bound is the squared loss's (p = 2).
+  if (bounds.empty() && has_flow && h_inf && run.folder.loss_p == 2.0 && std::isfinite(lambda0) && lambda0 > 0 && std::isfinite(loss0) && loss0 > 0) {
     du_l0 = gnuplot_number(loss0);
     du_rate = gnuplot_number((run.folder.reduction == "mean" ? 1.0 / run.folder.n : 1.0) * lambda0);
   }
   f.variables.emplace_back("du_l0", du_l0);
   f.variables.emplace_back("du_rate", du_rate);
   f.variables.emplace_back("reduction", run.folder.reduction);
-  f.variables.emplace_back("ylabel", "loss  (" + loss_label(run.folder.reduction) + ")");
+  f.variables.emplace_back("ylabel", "loss  (" + loss_label(run.folder.reduction, run.folder.loss_p) + ")");
   f.variables.emplace_back("heading", "Loss: " + run.folder.subject);
   return f;
 }

@@ -50,6 +50,8 @@ RunFolder read_run_folder(const std::string& dir) {
     run.json = nlohmann::json::parse(file_text(report));
     const auto& j = run.json;
     run.reduction = json_or<std::string>(j, "loss_reduction", "sum");
+    // Runs from before the lp loss record no kind: they used the squared loss.
+    if (json_or<std::string>(j, "loss_kind", "squared") == "lp") run.loss_p = json_or<double>(j, "loss_p", 2.0);
     const auto& data = j.contains("data") ? j["data"] : nlohmann::json::object();
     const auto& model = j.contains("model") ? j["model"] : nlohmann::json::object();
     run.n = static_cast<double>(json_or<long>(data, "n", 1));

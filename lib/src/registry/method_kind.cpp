@@ -57,6 +57,13 @@ void check_discrete_horizon(const MethodSpec& spec, double horizon, const std::s
 MethodContext::MethodContext(const Problem& problem, const MethodSpec& spec, std::vector<double> times, Observer observer)
     : problem_(problem), spec_(spec), kind_(spec.descriptor()), times_(std::move(times)), observer_(std::move(observer)) {
   energy.lambda0 = problem.c() * problem.lambda0();
+  energy.quadratic_loss = problem.objective().loss().quadratic();
+  // The switching integrator's pattern-fixed field and kink correction are those of the
+  // squared loss (the residual enters linearly); refused here, before any method runs.
+  if (kind_.space == Space::weights && spec_.switching != "off" && !energy.quadratic_loss &&
+      problem.model().piecewise_linear())
+    throw input_error(key("switching") + ": the switching-surface integrator of ReLU flows assumes the squared loss, "
+                      "but loss.kind = " + problem.objective().loss().describe() + "; set run.switching = \"off\"");
   if (!times_.empty()) check_discrete_horizon(spec_, times_.back(), "run.t_end");
 }
 
@@ -223,7 +230,7 @@ void MethodContext::error_flow(const std::string& kernel, const Damping& damping
     K = problem_.kernel_matrix(kernel, key("kernel"));
     x = second ? Vec(Vec::Zero(2 * n)) : problem_.delta0();
     if (second) x.head(n) = problem_.delta0();
-    system = gradflow::error_flow(K, damping);
+    system = gradflow::error_flow(K, problem_.objective(), damping);
     view = [&](double t, const Vec& s) {
       delta = s.head(n);
       if (second) delta_dot = s.tail(n);
@@ -235,7 +242,7 @@ void MethodContext::error_flow(const std::string& kernel, const Damping& damping
     if (!view(0.0, x)) return;
     start = t0;
     Vec dx;
-    system(x, dx, 1.0);  // at t = 1 and rest, the acceleration part of dx is −KΔ0 (and −∇L)
+    system(x, dx, 1.0);  // at t = 1 and rest, the acceleration part of dx is −KΔ0 = −H∇_f ℓ(Δ0) (and −∇L)
     const double g = singular_gamma, half_t2 = start * start / (2 * (1 + g)), t1 = start / (1 + g);
     if (kernel == "coupled") {
       const Index w = 2 * P;

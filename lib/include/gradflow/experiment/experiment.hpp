@@ -29,6 +29,7 @@ struct Experiment {
   DataOptions data;
   ModelSpec model;
   Reduction reduction = Reduction::sum;
+  LossSpec loss;  ///< loss.kind and loss.p
   RunOptions run;
   std::vector<MethodSpec> methods;
   nlohmann::json resolved;  ///< the full configuration, defaults included

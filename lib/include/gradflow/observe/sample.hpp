@@ -32,9 +32,9 @@ class Sample {
   bool has_weights() const { return view_.theta != nullptr && view_.delta == nullptr; }
 
   const Vec& residual();       ///< Δ
-  const Vec& residual_rate();  ///< Δ̇: given, or J θ̇, or −KΔ for first-order methods
-  double loss();               ///< (c/2)‖Δ‖²
-  double pseudo_loss();        ///< ½ΔᵀKΔ
+  const Vec& residual_rate();  ///< Δ̇: given, or J θ̇, or −K∇_f ℓ(Δ)/c (−KΔ) for first-order methods
+  double loss();               ///< the objective's loss of Δ ((c/2)‖Δ‖² for the squared loss)
+  double pseudo_loss();        ///< ½ΔᵀKΔ (a Lyapunov function of the squared loss only)
   const Vec& gradient();       ///< ∇L(θ) (weight-space methods only)
   const Mat& kernel();         ///< K: the method's constant one, or c·H(θ)
   double lambda_min();         ///< λ_min(H) = λ_min(K)/c

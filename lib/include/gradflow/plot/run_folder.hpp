@@ -29,6 +29,7 @@ struct RunFolder {
   nlohmann::json json;  ///< run.json as written
   std::vector<RunMethod> methods;
   std::string reduction = "sum";  ///< loss convention
+  double loss_p = 2.0;            ///< the loss's exponent: 2 for the squared loss (loss_kind, loss_p of run.json)
   std::string subject;  ///< "two_layer (tanh, m=1000) on sphere (n=50, d=10), 11000 parameters"
   double n = 1;         ///< data points
 };

@@ -76,6 +76,10 @@ struct MethodKind {
   /// Its field differentiates the gradient (Hessian terms), which piecewise-linear models
   /// lack: `run` refuses it there and `compare` skips it as a twin.
   bool smooth_only = false;
+  /// Why its dynamics or step assume the squared loss (a closed form of the linear
+  /// Δ̇ = −cHΔ, a theorem's step for ½‖Δ‖²); empty: any loss. parse_experiment refuses a
+  /// kind with a reason when loss.kind = lp and p ≠ 2, naming the key and the reason.
+  std::string squared_loss_only = {};
   std::vector<KeySpec> keys = {};
   /// The name when the file gives none (null: the kind's name).
   std::function<std::string(const Params&)> default_name = nullptr;
