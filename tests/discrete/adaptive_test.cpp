@@ -230,34 +230,53 @@ BOOST_AUTO_TEST_CASE(adam_flow_starts_at_the_corrected_limit) {
 }
 
 BOOST_AUTO_TEST_CASE(adam_tracks_adam_flow_at_order_one) {
-  const double order = adaptive_order("adam", "", {0.02, 0.01, 0.005, 0.0025}, 1.0);
+  const double order = adaptive_order("adam", "", {0.002, 0.001, 0.0005, 0.00025}, 1.0);
   BOOST_TEST(order == 1.0, boost::test_tools::tolerance(0.15));
 }
 
 BOOST_AUTO_TEST_CASE(rmsprop_tracks_rmsprop_flow_at_order_one) {
-  const double order = adaptive_order("rmsprop", "rho = 0.9\n", {0.02, 0.01, 0.005, 0.0025}, 1.0);
+  const double order = adaptive_order("rmsprop", "rho = 0.9\n", {0.002, 0.001, 0.0005, 0.00025}, 1.0);
   BOOST_TEST(order == 1.0, boost::test_tools::tolerance(0.15));
 }
 
-BOOST_AUTO_TEST_CASE(adadelta_tracks_adadelta_flow_at_order_one) {
-  const double order = adaptive_order("adadelta", "eps = 0.01\n", {0.02, 0.01, 0.005, 0.0025}, 1.0);
+BOOST_AUTO_TEST_CASE(adadelta_tracks_adadelta_flow_at_order_one_with_its_rate_fixed) {
+  // AdaDelta's u is driven by d², which depends on u itself, so its one-step map is not the
+  // flow's exponential step: only ρ = e^{−bη} with b fixed (β → 1) is consistent (docs/theory.md).
+  const AdaptiveQuadratic q;
+  // ε = 0.1: v passes ε within ε/(b g²) ≈ 0.01, a start-up layer that these η resolve.
+  const double b = 2.0, eps = 0.1, horizon = 1.0;
+  const Vec theta0 = adaptive_vec({1.0, 0.5});
+  std::vector<double> etas, errors;
+  const auto flow = trajectory(adadelta_flow(q.objective, b, eps), adaptive_state(theta0, 2), 0.0, {0.0, horizon}, 1e-12);
+  for (const double eta : {0.002, 0.001, 0.0005, 0.00025}) {
+    Vec s = adaptive_state(theta0, 2);
+    const Step step = adadelta(q.objective, eta, std::exp(-b * eta), eps);
+    const long K = std::lround(horizon / eta);
+    for (long k = 0; k < K; ++k) step(k, s);
+    etas.push_back(eta);
+    errors.push_back((s.head(2) - flow.back().head(2)).norm());
+  }
+  const double order = loglog_slope(etas, errors);
+  BOOST_TEST_MESSAGE("adadelta vs adadelta_flow (b fixed): |dtheta| " << errors.front() << " ... " << errors.back()
+                                                                     << ", fitted order " << order);
+  BOOST_TEST(errors.front() < 0.2 * (flow.back().head(2) - theta0).norm());
   BOOST_TEST(order == 1.0, boost::test_tools::tolerance(0.15));
 }
 
 BOOST_AUTO_TEST_CASE(adagrad_tracks_adagrad_flow_at_order_one_in_eta_on_t_equal_k_eta_squared) {
   // t = kη²: Euler's O(η²) plus the O(η) start-up layer of G from 0 (docs/theory.md).
-  const double order = adaptive_order("adagrad", "", {0.1, 0.05, 0.025, 0.0125}, 1.0);
+  const double order = adaptive_order("adagrad", "", {0.01, 0.005, 0.0025, 0.00125}, 0.5);
   BOOST_TEST(order == 1.0, boost::test_tools::tolerance(0.15));
 }
 
 BOOST_AUTO_TEST_CASE(compare_fits_order_one_for_adam_against_its_flow) {
   CompareOptions o;
-  o.etas = {0.02, 0.01, 0.005, 0.0025};
+  o.etas = {0.002, 0.001, 0.0005, 0.00025};
   const CompareResult r = run_compare(adaptive_experiment("adam", ""), o);
   const auto [param, loss] = r.slopes.at("adam_vs_adam_flow");
   BOOST_TEST_MESSAGE("compare: adam vs adam_flow order " << param << " (parameters), " << loss << " (loss)");
   BOOST_TEST(param == 1.0, boost::test_tools::tolerance(0.15));
-  BOOST_TEST(loss == 1.0, boost::test_tools::tolerance(0.25));
+  BOOST_TEST(loss == 1.0, boost::test_tools::tolerance(0.15));
 }
 
 BOOST_AUTO_TEST_CASE(bad_hyper_parameters_are_refused_naming_the_key) {

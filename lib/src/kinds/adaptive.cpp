@@ -4,8 +4,10 @@
 // `compare` (which copies the shared keys into the twin and sets its eta) gets the right twin.
 #include "gradflow/discrete/adaptive.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <vector>
 
 #include "gradflow/core/error.hpp"
 #include "gradflow/experiment/problem.hpp"
@@ -79,7 +81,8 @@ System adagrad_flow(const Objective& objective, double eps) {
     theta = x.head(P);
     objective.value_gradient(theta, g);
     dx.resize(x.size());
-    dx.head(P) = -(g.array() / (x.segment(P, P).array() + eps).sqrt()).matrix();
+    // G is clamped at 0: the stepper's trial stages may undershoot it (negative weights).
+    dx.head(P) = -(g.array() / (x.segment(P, P).array().max(0.0) + eps).sqrt()).matrix();
     dx.segment(P, P) = g.cwiseAbs2();
   };
 }
@@ -133,6 +136,34 @@ System adam_flow(const Objective& objective, double a, double b, double eps, boo
 namespace {
 
 // Names carry the file's prefix: the library compiles in unity batches.
+
+/// The AdaGrad flow from G = 0 moves like −2√t·sign(g) at first, and near t = 0 like −g/√ε: no
+/// stepper resolves that for a small ε (steps of ε/g² underflow). With g frozen at g0 it is
+/// solved exactly, θ(t0) = θ0 − 2g0 t0/(√(g0² t0 + ε) + √ε) and G(t0) = g0² t0, which is θ(t0)
+/// to O(t0) (g moves by O(√t0)). So θ0 is observed at the sample times up to t0 (t = 0) and the flow starts at that state
+/// at t0 = min(1e-8, 1e-6 × the first sample interval), far below any discretisation gap.
+void adagrad_flow_run(MethodContext& c, double eps) {
+  const std::vector<double>& times = c.times();
+  if (times.empty()) return;
+  const Vec& theta0 = c.problem().theta0();
+  const Index P = theta0.size();
+  Vec theta = theta0;
+  const double t0 = times.size() > 1 ? std::min(1e-8, 1e-6 * (times[1] - times[0])) : 1e-8;
+  for (const double t : times)
+    if (t <= t0 && !c.observe({.t = t, .theta = &theta})) return;
+  Vec g, x = adaptive_state(theta0, 1);
+  c.problem().objective().value_gradient(theta0, g);
+  x.head(P).array() -= 2 * t0 * g.array() / ((g.array().square() * t0 + eps).sqrt() + std::sqrt(eps));
+  x.segment(P, P) = t0 * g.cwiseAbs2();
+  std::vector<double> later;
+  for (const double t : times)
+    if (t > t0) later.push_back(t);
+  c.outcome = integrate(adagrad_flow(c.problem().objective(), eps), x, t0, later, c.spec().integrate,
+                        [&](double t, const Vec& s) {
+                          theta = s.head(P);
+                          return c.observe({.t = t, .theta = &theta});
+                        });
+}
 
 /// −ln(β)/η: the rate whose exact decay over one step, e^{−rate·η}, is β.
 double adaptive_rate(double beta, double eta) { return -std::log(beta) / eta; }
@@ -244,9 +275,7 @@ const Registration<MethodKind> adagrad_flow_kind{adaptive_flow(
       // G of the flow is η²·(the iteration's G): so is its ε.
       const double eps = eta * eta * ctx.spec().params.number("eps");
       ctx.resolved["eps_flow"] = eps;
-      return [eps](MethodContext& c) {
-        c.flow_on_augmented_weights(adagrad_flow(c.problem().objective(), eps), adaptive_state(c.problem().theta0(), 1));
-      };
+      return [eps](MethodContext& c) { adagrad_flow_run(c, eps); };
     })};
 
 // --- RMSProp ---------------------------------------------------------------------------
