@@ -40,7 +40,11 @@ std::vector<Row> method_rows(const MethodKind& m) {
 
 std::string method_heading(const MethodKind& m) {
   std::string h = to_string(m.space) + (m.order == 2 ? ", second order" : "");
-  if (m.discrete()) h += ", t = k*" + std::string(m.time_unit && m.time_unit(4.0) == 2.0 ? "sqrt(eta)" : "eta");
+  if (m.discrete()) {
+    // The unit at eta = 4 tells the three clocks apart: 2 (sqrt), 4 (eta), 16 (eta^2, AdaGrad).
+    const double unit = m.time_unit ? m.time_unit(4.0) : 4.0;
+    h += ", t = k*" + std::string(unit == 2.0 ? "sqrt(eta)" : unit == 16.0 ? "eta^2" : "eta");
+  }
   if (!m.twins.empty()) {
     h += m.discrete() ? ", compared with " : ", twin ";
     for (std::size_t i = 0; i < m.twins.size(); ++i) h += (i ? ", " : "") + m.twins[i];

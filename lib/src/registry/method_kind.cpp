@@ -197,6 +197,25 @@ void MethodContext::iterate_on_weights(const Step& step, double dt, bool momentu
   outcome.t *= dt;
 }
 
+void MethodContext::flow_on_augmented_weights(const System& system, const Vec& x0) {
+  const Index P = problem_.theta0().size();
+  Vec x = x0, theta;
+  outcome = integrate(system, x, 0.0, times_, spec_.integrate, [&](double t, const Vec& s) {
+    theta = s.head(P);
+    return observe({.t = t, .theta = &theta});
+  });
+}
+
+void MethodContext::iterate_on_augmented_weights(const Step& step, const Vec& x0, double dt) {
+  const Index P = problem_.theta0().size();
+  Vec state = x0, theta;
+  outcome = iterate(step, state, sample_iterations(times_, dt), [&](long k, const Vec& s) {
+    theta = s.head(P);
+    return observe({.t = static_cast<double>(k) * dt, .theta = &theta});
+  });
+  outcome.t *= dt;
+}
+
 void MethodContext::error_flow(const std::string& kernel, const Damping& damping, double singular_gamma, double t0) {
   const Index n = problem_.delta0().size(), P = problem_.theta0().size();
   const bool second = kind_.order == 2;

@@ -128,6 +128,11 @@ class MethodContext {
   void second_order_on_weights(const Damping& damping, double singular_gamma = 0.0, double t0 = 0.0);
   /// An iteration on θ (first order) or on the momentum state [x; x⁻; y] sampled at t = k·dt.
   void iterate_on_weights(const Step& step, double dt, bool momentum);
+  /// A first-order flow on a state [θ; aux] whose first P entries are θ (aux: an optimiser's
+  /// accumulators, e.g. [θ; m; v]); θ is observed. Never switched: such fields are not −∇L.
+  void flow_on_augmented_weights(const System& system, const Vec& x0);
+  /// An iteration on [θ; aux] from x0, sampled at t = k·dt; the first P entries are observed.
+  void iterate_on_augmented_weights(const Step& step, const Vec& x0, double dt);
   /// The error ODE with a constant or coupled kernel; `singular_gamma` as above.
   void error_flow(const std::string& kernel, const Damping& damping, double singular_gamma = 0.0, double t0 = 0.0);
   /// A closed form (Δ(t), Δ̇(t)) for the constant K = c·H of `kernel`, evaluated at every sample time.
