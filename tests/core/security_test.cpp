@@ -79,7 +79,7 @@ BOOST_AUTO_TEST_CASE(gnuplot_quote_doubles_quotes_and_refuses_control_characters
 
 BOOST_AUTO_TEST_CASE(identifier_rule) {
   for (const char* ok : {"gf", "gd_eta0.05", "nag-sc.2", "A1"}) BOOST_CHECK_NO_THROW(require_identifier(ok, "k"));
-  for (const std::string bad : std::vector<std::string>{"", "a b", "a/b", "..", "a\nb", std::string("x\0a", 3), "<cmd", "a'b", std::string(65, 'a')})
+  for (const std::string& bad : std::vector<std::string>{"", "a b", "a/b", "..", "a\nb", std::string("x\0a", 3), "<cmd", "a'b", std::string(65, 'a')})
     BOOST_CHECK_THROW(require_identifier(bad, "k"), input_error);
 }
 

@@ -154,7 +154,6 @@ Shell shell(const std::string& cmd) {
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, slurp(out)};
 }
 
-std::string self_exe() { return fs::read_symlink("/proc/self/exe").string(); }
 
 /// Feeds a small two-method run to a sink: gf (41 rows) then gd (41 rows).
 void feed(Observer& sink, int rows = 41) {

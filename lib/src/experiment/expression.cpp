@@ -129,9 +129,14 @@ class Parser {
 
 }  // namespace
 
+double evaluate_extended(const std::string& text, const std::map<std::string, double>& variables,
+                         const std::string& key) {
+  return Parser(text, variables, key).parse();
+}
+
 double evaluate_expression(const std::string& text, const std::map<std::string, double>& variables,
                            const std::string& key) {
-  const double v = Parser(text, variables, key).parse();
+  const double v = evaluate_extended(text, variables, key);
   if (!std::isfinite(v)) throw input_error(key + ": \"" + shortened(text) + "\" evaluates to " + std::to_string(v));
   return v;
 }

@@ -14,6 +14,11 @@ inline constexpr int max_expression_depth = 200;
 double evaluate_expression(const std::string& text, const std::map<std::string, double>& variables,
                            const std::string& key);
 
+/// The same, but an infinite or undefined result is returned rather than refused (variables
+/// may be +inf: a recipe's censored count).
+double evaluate_extended(const std::string& text, const std::map<std::string, double>& variables,
+                         const std::string& key);
+
 /// Whether `text` names the variable `name` (a whole word: lambda0 is not in lambda0x).
 bool uses_variable(const std::string& text, const std::string& name);
 

@@ -245,8 +245,9 @@ double evaluate_with_terms(const std::string& text, std::map<std::string, double
     last = static_cast<std::size_t>(mt.position() + mt.length());
   }
   expr += text.substr(last);
-  const double v = evaluate_expression(expr, vars, where);
-  return censored && !std::isfinite(v) ? never : v;
+  if (!censored) return evaluate_expression(expr, vars, where);
+  const double v = evaluate_extended(expr, vars, where);
+  return std::isfinite(v) ? v : never;
 }
 
 }  // namespace
