@@ -249,6 +249,19 @@ BOOST_AUTO_TEST_CASE(digits_tiny) {
   expect_pass(r, "GF's fitted rate >= lambda_min(H(theta0))");
 }
 
+BOOST_AUTO_TEST_CASE(arora2018_tiny) {
+  // What Theorem 1 makes exact from a balanced start: the product does not see the width (GD on
+  // widths 11 and 100 ends at the same loss), and update (10) tracks GD on the
+  // factors; a depth-8 net started near zero does not move. The speed claims are measurements.
+  const auto r = run_tiny("arora2018");
+  for (const char* loss : {"l2", "l4"}) {
+    const std::string l = loss;
+    expect_pass(r, l + ": final losses of update (10) and the depth-3 net agree");
+    expect_pass(r, l + ": width 100 ends where width 11 does");
+    expect_pass(r, l + ": depth 8 from near zero");
+  }
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 }  // namespace GRADFLOW_TEST_FILE

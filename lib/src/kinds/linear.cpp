@@ -47,10 +47,46 @@ const std::string deep_init_doc =
     "initialiser: balanced (W ~ N(0, init_scale^2) split by its SVD, every balancedness residual 0), near_zero, "
     "identity (plus noise), normal, ntk, lecun, xavier, he or uniform";
 
-/// The least-squares minimum ½‖(I − X X⁺) Y‖², reached by both models (h ≥ min(d, k)).
+/// min over W of L(XW): the least of every linear network whose product can be any d×k matrix
+/// (h ≥ min(d, k)). Squared loss: (c/2)‖(I − X X⁺) Y‖². ℓp (convex in W): Newton's method
+/// from the least-squares W, column by column, halving steps until the loss falls.
 void loss_star(const Problem& problem, nlohmann::json& j) {
-  const Eigen::CompleteOrthogonalDecomposition<Mat> cod(problem.data().X);
-  j["loss_star"] = 0.5 * (problem.data().Y - problem.data().X * cod.solve(problem.data().Y)).squaredNorm();
+  const Mat& X = problem.data().X;
+  const Mat& Y = problem.data().Y;
+  const Objective& objective = problem.objective();
+  const double c = objective.scale();
+  const Eigen::CompleteOrthogonalDecomposition<Mat> cod(X);
+  Mat W = cod.solve(Y);
+  if (objective.loss().quadratic()) {
+    j["loss_star"] = 0.5 * c * (Y - X * W).squaredNorm();
+    return;
+  }
+  const double p = objective.loss().p;
+  const auto column_loss = [&](const Vec& w, Index col) {
+    return c / p * (X * w - Y.col(col)).array().abs().pow(p).sum();
+  };
+  double total = 0;
+  for (Index col = 0; col < Y.cols(); ++col) {
+    Vec w = W.col(col);
+    double loss = column_loss(w, col);
+    for (int it = 0; it < 200; ++it) {
+      const Vec r = X * w - Y.col(col);
+      const Vec g = c * X.transpose() * (r.array().sign() * r.array().abs().pow(p - 1)).matrix();
+      const Vec curvature = c * (p - 1) * r.array().abs().pow(p - 2);
+      Mat Hs = X.transpose() * curvature.asDiagonal() * X;
+      Hs.diagonal().array() += 1e-14 * Hs.diagonal().maxCoeff();  // |r|^{p−2} vanishes where r does
+      const Vec step = Hs.ldlt().solve(g);
+      double t = 1.0, next = column_loss(w - step, col);
+      while (next > loss && t > 1e-10) next = column_loss(w - (t /= 2) * step, col);
+      if (!(next < loss)) break;
+      const bool done = loss - next <= 1e-15 * loss;
+      w -= t * step;
+      loss = next;
+      if (done) break;
+    }
+    total += loss;
+  }
+  j["loss_star"] = total;
 }
 
 /// Xu et al.'s quantities for linear2 (and scalar, its n = d = h = k = 1 case).
