@@ -278,6 +278,35 @@ const Registration<MethodKind> adagrad_flow_kind{adaptive_flow(
       return [eps](MethodContext& c) { adagrad_flow_run(c, eps); };
     })};
 
+/// RMSProp and AdaDelta share their keys (eta, rho, eps) and their build: `slots` accumulators
+/// of size P beside θ, and the flow rate b = −ln(ρ)/η.
+using MeanSquareStep = Step (*)(const Objective&, double eta, double rho, double eps);
+using MeanSquareFlow = System (*)(const Objective&, double b, double eps);
+
+MethodKind mean_square_discrete(const AdaptiveFamily& f, const std::string& summary, MeanSquareStep step, int slots) {
+  return adaptive_discrete(f, summary, adaptive_step_time, [step, slots](MethodContext& ctx) -> MethodRun {
+    adaptive_energy(ctx);
+    const auto& p = ctx.spec().params;
+    const double eta = ctx.spec().eta(), rho = p.number("rho"), eps = p.number("eps");
+    return [step, slots, eta, rho, eps](MethodContext& c) {
+      c.iterate_on_augmented_weights(step(c.problem().objective(), eta, rho, eps),
+                                     adaptive_state(c.problem().theta0(), slots), eta);
+    };
+  });
+}
+
+MethodKind mean_square_flow(const AdaptiveFamily& f, const std::string& summary, MeanSquareFlow flow, int slots) {
+  return adaptive_flow(f, summary, [flow, slots](MethodContext& ctx) -> MethodRun {
+    adaptive_energy(ctx);
+    const auto& p = ctx.spec().params;
+    const double b = adaptive_rate(p.number("rho"), ctx.spec().eta()), eps = p.number("eps");
+    ctx.resolved["b"] = b;
+    return [flow, slots, b, eps](MethodContext& c) {
+      c.flow_on_augmented_weights(flow(c.problem().objective(), b, eps), adaptive_state(c.problem().theta0(), slots));
+    };
+  });
+}
+
 // --- RMSProp ---------------------------------------------------------------------------
 const AdaptiveFamily rmsprop_family{
     "rmsprop",
@@ -286,29 +315,11 @@ const AdaptiveFamily rmsprop_family{
      adaptive_number("eps", 1e-8, "eps under the root, sqrt(v + eps)")},
     {"rho"}};
 
-const Registration<MethodKind> rmsprop_kind{adaptive_discrete(
-    rmsprop_family, "RMSProp v <- rho v + (1-rho) g^2, theta <- theta - eta g/sqrt(v + eps), t = k eta",
-    adaptive_step_time, [](MethodContext& ctx) -> MethodRun {
-      adaptive_energy(ctx);
-      const auto& p = ctx.spec().params;
-      const double eta = ctx.spec().eta(), rho = p.number("rho"), eps = p.number("eps");
-      return [eta, rho, eps](MethodContext& c) {
-        c.iterate_on_augmented_weights(rmsprop(c.problem().objective(), eta, rho, eps),
-                                       adaptive_state(c.problem().theta0(), 1), eta);
-      };
-    })};
+const Registration<MethodKind> rmsprop_kind{mean_square_discrete(
+    rmsprop_family, "RMSProp v <- rho v + (1-rho) g^2, theta <- theta - eta g/sqrt(v + eps), t = k eta", rmsprop, 1)};
 
-const Registration<MethodKind> rmsprop_flow_kind{adaptive_flow(
-    rmsprop_family, "RMSProp flow theta' = -g/sqrt(v + eps), v' = b(g^2 - v), b = -ln(rho)/eta",
-    [](MethodContext& ctx) -> MethodRun {
-      adaptive_energy(ctx);
-      const auto& p = ctx.spec().params;
-      const double b = adaptive_rate(p.number("rho"), ctx.spec().eta()), eps = p.number("eps");
-      ctx.resolved["b"] = b;
-      return [b, eps](MethodContext& c) {
-        c.flow_on_augmented_weights(rmsprop_flow(c.problem().objective(), b, eps), adaptive_state(c.problem().theta0(), 1));
-      };
-    })};
+const Registration<MethodKind> rmsprop_flow_kind{mean_square_flow(
+    rmsprop_family, "RMSProp flow theta' = -g/sqrt(v + eps), v' = b(g^2 - v), b = -ln(rho)/eta", rmsprop_flow, 1)};
 
 // --- AdaDelta --------------------------------------------------------------------------
 const AdaptiveFamily adadelta_family{
@@ -318,30 +329,11 @@ const AdaptiveFamily adadelta_family{
      adaptive_number("eps", 1e-6, "eps under both roots")},
     {"rho"}};
 
-const Registration<MethodKind> adadelta_kind{adaptive_discrete(
-    adadelta_family, "AdaDelta d = sqrt(u + eps)/sqrt(v + eps) g, theta <- theta - eta d, t = k eta",
-    adaptive_step_time, [](MethodContext& ctx) -> MethodRun {
-      adaptive_energy(ctx);
-      const auto& p = ctx.spec().params;
-      const double eta = ctx.spec().eta(), rho = p.number("rho"), eps = p.number("eps");
-      return [eta, rho, eps](MethodContext& c) {
-        c.iterate_on_augmented_weights(adadelta(c.problem().objective(), eta, rho, eps),
-                                       adaptive_state(c.problem().theta0(), 2), eta);
-      };
-    })};
+const Registration<MethodKind> adadelta_kind{mean_square_discrete(
+    adadelta_family, "AdaDelta d = sqrt(u + eps)/sqrt(v + eps) g, theta <- theta - eta d, t = k eta", adadelta, 2)};
 
-const Registration<MethodKind> adadelta_flow_kind{adaptive_flow(
-    adadelta_family, "AdaDelta flow theta' = -d, v' = b(g^2 - v), u' = b(d^2 - u), b = -ln(rho)/eta",
-    [](MethodContext& ctx) -> MethodRun {
-      adaptive_energy(ctx);
-      const auto& p = ctx.spec().params;
-      const double b = adaptive_rate(p.number("rho"), ctx.spec().eta()), eps = p.number("eps");
-      ctx.resolved["b"] = b;
-      return [b, eps](MethodContext& c) {
-        c.flow_on_augmented_weights(adadelta_flow(c.problem().objective(), b, eps),
-                                    adaptive_state(c.problem().theta0(), 2));
-      };
-    })};
+const Registration<MethodKind> adadelta_flow_kind{mean_square_flow(
+    adadelta_family, "AdaDelta flow theta' = -d, v' = b(g^2 - v), u' = b(d^2 - u), b = -ln(rho)/eta", adadelta_flow, 2)};
 
 // --- Adam ------------------------------------------------------------------------------
 const AdaptiveFamily adam_family{

@@ -2,6 +2,7 @@
 // the flow of Theorem 1 and its discrete update (10), on the matrix W of model.kind = linear,
 // which model.product_depth starts at the product of a deep_linear initialisation.
 #include <cmath>
+#include <utility>
 
 #include "families.hpp"
 #include "gradflow/core/error.hpp"
@@ -24,14 +25,14 @@ void validate_end_to_end(const Params& p, const std::string& prefix) {
   if (!(lambda >= 0) || !std::isfinite(lambda)) throw input_error(prefix + "weight_decay: must be a non-negative number");
 }
 
-/// The model's W (d×k); the dynamics are on the end-to-end matrix, which only `linear` has as θ.
-const Linear& end_to_end_model(const MethodContext& ctx) {
+/// (d, k) of the model's W; the dynamics are on the end-to-end matrix, which only `linear` has as θ.
+std::pair<Index, Index> end_to_end_shape(const MethodContext& ctx) {
   const auto* linear = dynamic_cast<const Linear*>(&ctx.problem().model());
   if (!linear)
     throw input_error(ctx.key("kind") + ": " + ctx.spec().kind +
                       " evolves the end-to-end matrix W, the parameters of model.kind = linear (start it at a deep "
                       "net's product with model.product_depth), not those of " + ctx.problem().experiment().model.kind);
-  return *linear;
+  return {linear->inputs().cols(), linear->num_outputs() / linear->inputs().rows()};
 }
 
 const Registration<MethodKind> e2e_flow{{
@@ -42,8 +43,7 @@ const Registration<MethodKind> e2e_flow{{
     .validate = validate_end_to_end,
     .prepare =
         [](MethodContext& ctx) -> MethodRun {
-          const Linear& model = end_to_end_model(ctx);
-          const Index d = model.inputs().cols(), k = model.num_outputs() / model.inputs().rows();
+          const auto [d, k] = end_to_end_shape(ctx);
           return [d, k](MethodContext& c) {
             const Params& p = c.spec().params;
             c.flow_on_weights(end_to_end_flow(c.problem().objective(), d, k, static_cast<int>(p.integer("depth")),
@@ -74,8 +74,7 @@ const Registration<MethodKind> e2e_gd{{
         },
     .prepare =
         [](MethodContext& ctx) -> MethodRun {
-          const Linear& model = end_to_end_model(ctx);
-          const Index d = model.inputs().cols(), k = model.num_outputs() / model.inputs().rows();
+          const auto [d, k] = end_to_end_shape(ctx);
           return [d, k](MethodContext& c) {
             const Params& p = c.spec().params;
             const double eta = c.spec().eta();
