@@ -262,6 +262,13 @@ BOOST_AUTO_TEST_CASE(arora2018_tiny) {
   }
 }
 
+BOOST_AUTO_TEST_CASE(arora2018_warmup_tiny) {
+  // The gap to the adaptive update is exactly η²(∂L/∂w2) w2 ∇L(w): order 2 to rounding.
+  const auto r = run_tiny("arora2018_warmup");
+  BOOST_TEST(r.claims.size() == 3u);
+  for (const auto& c : r.claims) BOOST_TEST(c.pass, c.claim.text << ": " << c.measured);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 }  // namespace GRADFLOW_TEST_FILE
