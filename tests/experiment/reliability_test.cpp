@@ -126,6 +126,16 @@ BOOST_AUTO_TEST_CASE(unknown_switching_scheme_is_refused) {
   refused("run" + tiny + "--set 'methods.1.switching=\"on\"' --out " + fresh_out("sw1"), {"methods.1.switching", "'on'"});
 }
 
+// A ReLU mlp trained below its last hidden layer has curved surfaces, which the event
+// integrator does not follow: refused before any file, naming the way out. Bad layer lists too.
+BOOST_AUTO_TEST_CASE(mlp_surfaces_and_layer_lists_are_checked_before_running) {
+  const std::string mlp = tiny + "--set model.kind=mlp --set model.depth=3 ";
+  refused("run" + mlp + "--out " + fresh_out("mlp_curved"), {"switching", "curved", "model.train"});
+  BOOST_TEST(!fs::exists(scratch() / "mlp_curved"));
+  refused("run" + mlp + "--set 'model.widths=\"8, 8, 8\"' --out " + fresh_out("mlp_widths"), {"model.widths", "3"});
+  refused("run" + mlp + "--set 'model.train=\"0\"' --out " + fresh_out("mlp_train"), {"model.train", "positive"});
+}
+
 // 3. Discrete methods had no budget: t_end = 1e12, eta = 1e-12 and gamma = 3e9 never ended.
 BOOST_AUTO_TEST_CASE(horizons_beyond_the_budget_are_refused_before_running) {
   refused("run" + tiny + "--set run.t_end=1e12 --out " + fresh_out("t12"), {"run.t_end", "1e9"});

@@ -156,6 +156,7 @@ void reference_rhs(const Net& net, double c, Vec& f, Vec& g) {
         phi.data()[k] = std::log1p(std::exp(b * z)) / b;
         dphi.data()[k] = 1 / (1 + std::exp(-b * z));
         break;
+      case Activation::identity: phi.data()[k] = z; dphi.data()[k] = 1; break;
     }
   }
   f = s * (phi * a);

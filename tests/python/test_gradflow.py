@@ -156,6 +156,8 @@ def fd_jacobian(model, theta, eps=1e-6):
     ("two_layer", {"width": 6, "activation": "softplus", "beta": 2.0}),
     ("relu2", {"width": 8}),
     ("linear2", {"width": 4}),
+    ("mlp", {"depth": 3, "width": 5, "activation": "tanh", "bias": True}),
+    ("mlp", {"depth": 4, "width": 4, "train": "1, 3"}),
 ])
 def test_gradient_jvp_ntk_against_finite_differences(kind, options):
     X, y = data.sphere(9, 3, seed=2)
@@ -217,8 +219,10 @@ def test_model_option_errors():
     X, y = data.sphere(5, 2, seed=1)
     with pytest.raises(ValueError, match="unknown key 'model.depth'"):
         gradflow.Model("relu2", X, y, depth=3)
-    with pytest.raises(ValueError, match="model.kind: unknown kind 'mlp' \\(expected .*relu2"):
-        gradflow.Model("mlp", X, y)
+    with pytest.raises(ValueError, match="model.kind: unknown kind 'resnet' \\(expected .*relu2"):
+        gradflow.Model("resnet", X, y)
+    with pytest.raises(ValueError, match="model.train: layer 5 does not exist"):
+        gradflow.Model("mlp", X, y, depth=3, train="1, 5")
     with pytest.raises(ValueError, match="model.activation"):
         gradflow.Model("two_layer", X, y, activation="sigmoid")
 

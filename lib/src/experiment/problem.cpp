@@ -65,7 +65,8 @@ Problem::Problem(const Experiment& e)
     lambda_min_h0_ = lambda_min(H);
     H0_ = std::move(H);
   }
-  if (const auto& infinite = e.model.descriptor().infinite_kernel) Hinf_ = infinite(e.model.params, data_);
+  if (const auto& infinite = e.model.descriptor().infinite_kernel)
+    if (Mat H = infinite(e.model.params, data_); H.size()) Hinf_ = std::move(H);
   lambda0_ = Hinf_ ? lambda_min(*Hinf_) : lambda_min_h0_;
   lambda0_source_ = Hinf_ ? "H_inf" : "H(theta0)";
 }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <stdexcept>
 
 #include "gradflow/core/simd_math.hpp"
 
@@ -12,7 +13,10 @@
 namespace gradflow {
 
 TwoLayer::TwoLayer(Mat X, TwoLayerOptions options, Vec a_fixed)
-    : X_(std::move(X)), options_(options), a_fixed_(std::move(a_fixed)) {}
+    : X_(std::move(X)), options_(options), a_fixed_(std::move(a_fixed)) {
+  // The fused kernels specialise relu, tanh and softplus; a linear two-layer net is linear2.
+  if (options_.activation == Activation::identity) throw std::invalid_argument("TwoLayer: no identity activation");
+}
 
 Index TwoLayer::num_params() const { return width() * X_.cols() + (options_.train_outer ? width() : 0); }
 
@@ -22,38 +26,7 @@ Eigen::Map<const Vec> TwoLayer::outer(const Vec& theta) const {
 }
 
 void TwoLayer::activate(const Mat& Z, Mat* phi, Mat* dphi) const {
-  const Index N = Z.size();
-  const double* z = Z.data();
-  switch (options_.activation) {
-    case Activation::relu:
-      if (phi) *phi = Z.cwiseMax(0.0);
-      if (dphi) *dphi = (Z.array() > 0.0).cast<double>();
-      break;
-    case Activation::tanh: {
-      if (!phi && !dphi) break;
-      Mat T(Z.rows(), Z.cols());
-      simd::tanh(z, T.data(), N);
-      if (dphi) *dphi = 1.0 - T.array().square();
-      if (phi) *phi = std::move(T);
-      break;
-    }
-    case Activation::softplus: {
-      const double b = options_.beta;
-      if (phi) {
-        phi->resize(Z.rows(), Z.cols());
-        double* p = phi->data();
-#pragma omp simd
-        for (Index k = 0; k < N; ++k) p[k] = simd::softplus(z[k], b);
-      }
-      if (dphi) {
-        dphi->resize(Z.rows(), Z.cols());
-        double* q = dphi->data();
-#pragma omp simd
-        for (Index k = 0; k < N; ++k) q[k] = simd::logistic(b * z[k]);
-      }
-      break;
-    }
-  }
+  gradflow::activate(options_.activation, options_.beta, Z, phi, dphi);
 }
 
 namespace {
@@ -201,6 +174,8 @@ void TwoLayer::fused(const Vec& theta, const Vec* y, double c, const Vec* r_in, 
           }
           break;
         }
+        case Activation::identity:  // refused by the constructor
+          break;
       }
     }
   }
@@ -272,6 +247,8 @@ void TwoLayer::predict(const Vec& theta, Vec& f) const {
       case Activation::softplus:
 #pragma omp simd
         for (Index i = 0; i < n; ++i) fo[i] += ar * simd::softplus(z[i], beta);
+        break;
+      case Activation::identity:  // refused by the constructor
         break;
     }
   }

@@ -10,7 +10,9 @@
 //                                          # optional: overlay of the variants (one PNG per column);
 //                                          # reference = "ode" also draws that method once,
 //                                          # time_times_x = true plots against t·x,
-//                                          # xu_bound = true adds f(eta*, 0)^t L(0) per variant
+//                                          # xu_bound = true adds f(eta*, 0)^t L(0) per variant,
+//                                          # variants = [labels] draws only those, name = "relu"
+//                                          # suffixes the files (figures = [...] holds several)
 //   [base]                                 # an experiment, the schema of `gradflow run` files
 //                                          # (a relative data.path resolves against recipes/)
 //   ...
@@ -41,7 +43,7 @@
 //
 // Claim kinds:
 //   trend     `metric` (a value, below) is `direction` = "increasing" | "decreasing" over the
-//             variants in file order (strictly, beyond a relative tolerance `tol`, default 0,
+//             variants in file order (or those in `variants`) (strictly, beyond a relative tolerance `tol`, default 0,
 //             and beyond the seed-to-seed spread, see "Verdicts").
 //   compare   `lhs` `op` `rhs` (op one of < <= > >=) in every variant (or those in `variants`,
 //             a list of labels).
@@ -116,6 +118,10 @@ struct RecipeFigure {
   std::string reference;     ///< optional: a method drawn once (from the first variant), e.g. a closed form
   bool time_times_x = false; ///< plot against t·x (x the variant's abscissa), e.g. Chizat–Bach time
   bool xu_bound = false;     ///< also draw Xu et al.'s bound f(η*, 0)^t L(0) of each variant (t in steps)
+  std::vector<std::string> variants;  ///< optional: only these labels (default every variant)
+  std::string name;          ///< optional: file suffix, <column>_<method>_<name>.png, for several subsets
+  /// <column>_<method>[_<name>], the figure's file stem.
+  std::string stem(const std::string& column) const { return column + "_" + method + (name.empty() ? "" : "_" + name); }
 };
 
 /// A `[[tables]]` entry: the mean of `metric` over the repeats, one row per variant, one

@@ -7,12 +7,11 @@
 // Threads (OpenMP, and Eigen's inside the GEMMs) only when n·m·d ≥ 2^25 (n²m for the NTK);
 // smaller products run on one thread. Results are bitwise reproducible for a fixed thread
 // count; across thread counts they are not in general (Eigen splits large GEMMs differently).
+#include "gradflow/model/activation.hpp"
 #include "gradflow/model/model.hpp"
 #include "gradflow/model/piecewise_linear.hpp"
 
 namespace gradflow {
-
-enum class Activation { relu, tanh, softplus };
 
 struct TwoLayerOptions {
   Index width = 1000;

@@ -42,6 +42,7 @@ struct ModelKind {
   /// integrators' copies of the state, and its n×width work matrices (null: negligible).
   std::function<std::vector<MemoryTerm>(const Params&, Index n, Index d, Index k)> memory = nullptr;
   /// The infinite-width NTK H∞, where the model has one; λ0 of the theory then comes from it.
+  /// An empty matrix when these keys have no limit (mlp's mean_field).
   std::function<Mat(const Params&, const Dataset&)> infinite_kernel = nullptr;
   /// Numbers the `theory` command adds for this kind (widths, kernels, Xu et al.'s rates);
   /// `delta` is the failure probability of the width bounds.

@@ -168,6 +168,12 @@ Recipe parse_recipe_in(const std::string& text, const std::string& name, const s
       if (!f.reference.empty()) require_identifier(f.reference, "recipe " + name + ": figures.reference");
       if (const auto* tx = ft->get("time_times_x")) f.time_times_x = tx->value<bool>().value_or(false);
       if (const auto* xb = ft->get("xu_bound")) f.xu_bound = xb->value<bool>().value_or(false);
+      f.variants = strings(ft->get("variants"), "figures.variants", name);
+      for (const auto& l : f.variants)
+        if (std::none_of(r.variants.begin(), r.variants.end(), [&](const RecipeVariant& v) { return v.label == l; }))
+          bad(name, "figures.variants", "no variant labelled '" + l + "'");
+      f.name = str(*ft, "name", name);
+      if (!f.name.empty()) require_identifier(f.name, "recipe " + name + ": figures.name");
       if (const auto* ly = ft->get_as<toml::array>("logy"))
         for (const auto& b : *ly) f.logy.push_back(b.value<bool>().value_or(false));
       r.figures.push_back(f);

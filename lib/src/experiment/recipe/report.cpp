@@ -59,10 +59,14 @@ Experiment variant_experiment(const Recipe& r, const RecipeVariant& v, const std
 void overlay_figure(const std::string& out, const std::vector<VariantRuns>& vs, const RecipeFigure& f, std::size_t i) {
   const std::string col = f.columns[i];
   const bool logy = i < f.logy.size() ? f.logy[i] : col == "loss";
-  const std::string stem = col + "_" + f.method;
+  const std::string stem = f.stem(col);
   auto xscale = [&](const VariantRuns& v) { return f.time_times_x && v.variant->has_x ? gnuplot_number(v.variant->x) : "1"; };
   std::vector<std::string> files, titles, xscales, l0s, rates, bound_titles;
+  const auto drawn = [&](const VariantRuns& v) {
+    return f.variants.empty() || std::find(f.variants.begin(), f.variants.end(), v.variant->label) != f.variants.end();
+  };
   for (const auto& v : vs) {
+    if (!drawn(v)) continue;
     const fs::path csv = fs::relative(fs::path(v.dir) / (f.method + ".csv"), out);
     if (!fs::exists(fs::path(out) / csv)) continue;
     files.push_back(csv.string());
@@ -72,6 +76,7 @@ void overlay_figure(const std::string& out, const std::vector<VariantRuns>& vs, 
   if (files.empty()) return;
   if (f.xu_bound && col == "loss")
     for (const auto& v : vs) {
+      if (!drawn(v)) continue;
       const auto& th = v.theory.front();
       if (!th.contains("xu_rate") || !th["xu_rate"].is_number()) continue;
       l0s.push_back(gnuplot_number(v.runs.front().loss0));
@@ -98,7 +103,7 @@ void overlay_figure(const std::string& out, const std::vector<VariantRuns>& vs, 
                    {"col", col},
                    {"logy", logy ? "1" : "0"},
                    {"xlabel", f.time_times_x ? "t * x (x = abscissa of the variant)" : "t"},
-                   {"heading", col + " of " + f.method + " per variant"},
+                   {"heading", col + " of " + f.method + " per variant" + (f.name.empty() ? "" : " (" + f.name + ")")},
                    {"bound_l0s", gnuplot_words(l0s)},
                    {"bound_rates", gnuplot_words(rates)},
                    {"bound_titles", gnuplot_words(bound_titles)},
@@ -303,7 +308,7 @@ ReproduceResult reproduce(const Recipe& r, const ReproduceOptions& o) {
     for (const auto& f : r.figures)
       for (std::size_t i = 0; i < f.columns.size(); ++i) {
         overlay_figure(o.out, vs, f, i);
-        const std::string png = f.columns[i] + "_" + f.method + ".png";
+        const std::string png = f.stem(f.columns[i]) + ".png";
         if (fs::exists(fs::path(o.out) / png)) figs.push_back(png);
       }
 

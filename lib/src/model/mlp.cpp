@@ -1,0 +1,351 @@
+#include "gradflow/model/mlp.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <numbers>
+#include <stdexcept>
+
+namespace gradflow {
+
+struct Mlp::Pass {
+  std::vector<Mat> H;  ///< H[l] = H_l, the input of layer l+1 (n × in_{l+1}); H[0] = X̃
+  std::vector<Mat> D;  ///< D[l] = σ'(Z_l), l = 1 … L−1 (D[0] unused)
+  std::vector<Mat> Z;  ///< Z[l] = Z_l (kept for the pattern columns)
+  Mat out;             ///< Z_L (n×k)
+};
+
+namespace {
+
+double hidden_gain(const MlpOptions& o) {
+  return o.normalise ? std::sqrt(1.0 / gaussian_second_moment(o.activation, o.beta)) : 1.0;
+}
+
+}  // namespace
+
+Mlp::Mlp(Mat X, Index outputs, MlpOptions options, std::vector<Mat> layers)
+    : outputs_(outputs), options_(std::move(options)) {
+  const Index L = static_cast<Index>(options_.hidden.size()) + 1;
+  if (static_cast<Index>(layers.size()) != L) throw std::invalid_argument("Mlp: one weight matrix per layer");
+  if (options_.trained.empty()) options_.trained.assign(L, true);
+  X_ = augment(std::move(X));
+  const double g = hidden_gain(options_);
+  offsets_.push_back(0);
+  for (Index l = 1; l <= L; ++l) {
+    const Index in = l == 1 ? X_.cols() : options_.hidden[l - 2] + (options_.bias ? 1 : 0);
+    const Index out = l == L ? outputs : options_.hidden[l - 1];
+    if (layers[l - 1].rows() != out || layers[l - 1].cols() != in) throw std::invalid_argument("Mlp: layer shape");
+    in_.push_back(in);
+    out_.push_back(out);
+    const double gl = l == 1 ? 1.0 : g;
+    const bool mean_field_out = l == L && options_.parametrisation == Parametrisation::mean_field;
+    scale_.push_back(options_.parametrisation == Parametrisation::standard ? 1.0
+                     : mean_field_out                                        ? gl / static_cast<double>(in)
+                                                                             : gl / std::sqrt(static_cast<double>(in)));
+    const bool train = options_.trained[l - 1];
+    offset_of_.push_back(train ? offsets_.back() : -1);
+    if (train) offsets_.push_back(offsets_.back() + in * out);
+    fixed_.push_back(train ? Mat() : std::move(layers[l - 1]));
+    if (train) {
+      theta0_.conservativeResize(offsets_.back());
+      theta0_.segment(offset_of_.back(), in * out) = Eigen::Map<const Vec>(layers[l - 1].data(), in * out);
+    }
+  }
+  lowest_trained_ = L + 1;
+  for (Index l = L; l >= 1; --l)
+    if (trained(l)) lowest_trained_ = l;
+  // Which switching view the trained layers allow (see the header).
+  bool below = false;
+  for (Index l = 1; l <= L - 2; ++l) below = below || trained(l);
+  const bool relu = options_.activation == Activation::relu;
+  curved_ = relu && below;
+  linear_surfaces_ = relu && !below && L >= 2 && trained(L - 1) && outputs_ == 1;
+  if (linear_surfaces_) {
+    // The fixed features feeding layer L−1, scaled so that z = features · w_r.
+    Pass pass;
+    forward(theta0_.data(), pass, false);
+    features_ = scale_[L - 2] * pass.H[L - 2];
+  }
+}
+
+Mat Mlp::augment(Mat M) const {
+  if (!options_.bias) return M;
+  M.conservativeResize(Eigen::NoChange, M.cols() + 1);
+  M.col(M.cols() - 1).setOnes();
+  return M;
+}
+
+Eigen::Map<const Mat> Mlp::layer(const double* theta, Index l) const {
+  const Index off = offset_of_[l - 1];
+  return {off >= 0 ? theta + off : fixed_[l - 1].data(), out_[l - 1], in_[l - 1]};
+}
+
+void Mlp::forward(const double* theta, Pass& pass, bool derivatives) const {
+  const Index L = depth();
+  pass.H.resize(L);
+  pass.D.resize(L);
+  pass.Z.resize(L);
+  pass.H[0] = X_;
+  for (Index l = 1; l < L; ++l) {
+    pass.Z[l].noalias() = scale_[l - 1] * (pass.H[l - 1] * layer(theta, l).transpose());
+    Mat phi;
+    activate(options_.activation, options_.beta, pass.Z[l], &phi, derivatives ? &pass.D[l] : nullptr);
+    pass.H[l] = augment(std::move(phi));
+  }
+  pass.out.noalias() = scale_[L - 1] * (pass.H[L - 1] * layer(theta, L).transpose());
+}
+
+void Mlp::backward(const double* theta, const Pass& pass, Mat delta, double* g) const {
+  // delta = ∂L/∂Z_l, from the output down to the lowest trained layer; ∂L/∂W_l = s_l deltaᵀ H_{l−1}.
+  for (Index l = depth(); l >= lowest_trained_; --l) {
+    if (trained(l))
+      Eigen::Map<Mat>(g + offset_of_[l - 1], out_[l - 1], in_[l - 1]).noalias() =
+          scale_[l - 1] * (delta.transpose() * pass.H[l - 1]);
+    if (l > lowest_trained_)
+      delta = (scale_[l - 1] * (delta * layer(theta, l).leftCols(out_[l - 2]))).cwiseProduct(pass.D[l - 1]);
+  }
+}
+
+void Mlp::predict(const Vec& theta, Vec& f) const {
+  Pass pass;
+  forward(theta.data(), pass, false);
+  f = Eigen::Map<const Vec>(pass.out.data(), pass.out.size());
+}
+
+void Mlp::gradient(const Vec& theta, const Vec& r, Vec& g) const {
+  Pass pass;
+  forward(theta.data(), pass, true);
+  g.resize(num_params());
+  backward(theta.data(), pass, Eigen::Map<const Mat>(r.data(), X_.rows(), outputs_), g.data());
+}
+
+void Mlp::residual_gradient(const Vec& theta, const Vec& y, double c, Vec& f, Vec& g) const {
+  Pass pass;
+  forward(theta.data(), pass, true);
+  f = Eigen::Map<const Vec>(pass.out.data(), pass.out.size());
+  g.resize(num_params());
+  backward(theta.data(), pass, c * (pass.out - Eigen::Map<const Mat>(y.data(), X_.rows(), outputs_)), g.data());
+}
+
+void Mlp::jvp(const Vec& theta, const Vec& v, Vec& Jv) const {
+  // Forward tangents: dZ_l = s_l (dH_{l−1} W_lᵀ + H_{l−1} V_lᵀ), dH_l = [σ'(Z_l) ∘ dZ_l, 0].
+  Pass pass;
+  forward(theta.data(), pass, true);
+  const Index L = depth(), n = X_.rows();
+  Mat dH;  // empty while nothing upstream moves
+  for (Index l = 1; l <= L; ++l) {
+    Mat dZ = Mat::Zero(n, out_[l - 1]);
+    if (dH.size()) dZ.noalias() += dH * layer(theta.data(), l).transpose();
+    if (trained(l)) dZ.noalias() += pass.H[l - 1] * layer(v.data(), l).transpose();
+    dZ *= scale_[l - 1];
+    if (l == L) {
+      Jv = Eigen::Map<const Vec>(dZ.data(), dZ.size());
+      return;
+    }
+    if (dH.size() || trained(l)) {
+      dH = Mat::Zero(n, in_[l]);
+      dH.leftCols(out_[l - 1]) = pass.D[l].cwiseProduct(dZ);
+    }
+  }
+}
+
+void Mlp::ntk(const Vec& theta, Mat& H) const {
+  Pass pass;
+  forward(theta.data(), pass, true);
+  const Index L = depth(), n = X_.rows(), k = outputs_;
+  std::vector<Mat> inner(L + 1);  // s_l² H_{l−1}H_{l−1}ᵀ of the trained layers
+  for (Index l = 1; l <= L; ++l)
+    if (trained(l)) inner[l] = scale_[l - 1] * scale_[l - 1] * (pass.H[l - 1] * pass.H[l - 1].transpose());
+  // S[a][l] = ∂f_a/∂Z_l, one backward pass per output.
+  std::vector<std::vector<Mat>> S(k, std::vector<Mat>(L + 1));
+  for (Index a = 0; a < k; ++a) {
+    Mat delta = Mat::Zero(n, k);
+    delta.col(a).setOnes();
+    for (Index l = L; l >= 1; --l) {
+      S[a][l] = delta;
+      if (l == 1) break;
+      delta = (scale_[l - 1] * (delta * layer(theta.data(), l).leftCols(out_[l - 2]))).cwiseProduct(pass.D[l - 1]);
+    }
+  }
+  H.setZero(n * k, n * k);
+  for (Index a = 0; a < k; ++a)
+    for (Index b = 0; b <= a; ++b) {
+      auto block = H.block(a * n, b * n, n, n);
+      for (Index l = 1; l <= L; ++l)
+        if (trained(l)) block.array() += inner[l].array() * (S[a][l] * S[b][l].transpose()).array();
+      if (b != a) H.block(b * n, a * n, n, n) = block.transpose();
+    }
+}
+
+std::vector<std::string> Mlp::diagnostic_columns() const {
+  std::vector<std::string> cols;
+  for (Index l = 1; l <= depth(); ++l)
+    if (trained(l)) cols.push_back("dist_" + std::to_string(l));
+  if (options_.activation == Activation::relu) cols.push_back("pattern_change");
+  return cols;
+}
+
+void Mlp::diagnostics(const Vec& theta, const Vec& theta0, std::span<double> out) const {
+  std::size_t c = 0;
+  for (Index l = 1; l <= depth(); ++l)
+    if (trained(l)) {
+      const auto W0 = layer(theta0.data(), l);
+      const double norm0 = W0.norm();
+      out[c++] = norm0 > 0 ? (layer(theta.data(), l) - W0).norm() / norm0 : (layer(theta.data(), l) - W0).norm();
+    }
+  if (options_.activation != Activation::relu) return;
+  Pass now, start;
+  forward(theta.data(), now, false);
+  forward(theta0.data(), start, false);
+  double changed = 0, pairs = 0;
+  for (Index l = 1; l < depth(); ++l) {
+    changed += ((now.Z[l].array() > 0.0) != (start.Z[l].array() > 0.0)).cast<double>().sum();
+    pairs += static_cast<double>(now.Z[l].size());
+  }
+  out[c] = pairs > 0 ? changed / pairs : 0.0;
+}
+
+// ---- PiecewiseLinear: layer L−1 on fixed features (only when linear_surfaces_) -----------
+
+void Mlp::preactivations(const double* theta, Mat& Z) const { Z.noalias() = features_ * unit_weights(theta).transpose(); }
+
+void Mlp::preactivation_rates(const double*, const double* theta_dot, Mat& Zd) const {
+  Zd.noalias() = features_ * unit_weights(theta_dot).transpose();
+}
+
+double Mlp::preactivation(const double* theta, Index i, Index r) const {
+  return features_.row(i).dot(unit_weights(theta).row(r));
+}
+
+double Mlp::unit_gain(const double* theta, Index r) const { return scale_.back() * layer(theta, depth())(0, r); }
+
+void Mlp::add_gain_gradient(const double*, Index r, double weight, double* g) const {
+  if (trained(depth())) g[offset_of_.back() + r] += weight * scale_.back();  // W_L is 1 × in_L: entry r
+}
+
+void Mlp::pattern_predict(const double* theta, const Mat& Z, const Mat& A, Vec& f) const {
+  const auto w = layer(theta, depth());
+  const Index m = units();
+  f.noalias() = scale_.back() * (A.cwiseProduct(Z) * w.row(0).head(m).transpose());
+  if (options_.bias) f.array() += scale_.back() * w(0, m);
+}
+
+void Mlp::pattern_gradient(const double* theta, const Mat& A, const Vec& y, double c, PatternWork& w,
+                           double* g) const {
+  const Index m = units();
+  const double s = scale_.back();
+  const auto out = layer(theta, depth());
+  w.Z.noalias() = features_ * unit_weights(theta).transpose();
+  w.Z.array() *= A.array();
+  w.f.noalias() = s * (w.Z * out.row(0).head(m).transpose());
+  if (options_.bias) w.f.array() += s * out(0, m);
+  w.res = c * (w.f - y);
+  w.M.array() = A.array().colwise() * w.res.array();
+  w.M.array().rowwise() *= (s * out.row(0).head(m)).array();
+  Eigen::Map<Mat>(g, m, unit_dim()).noalias() = w.M.transpose() * features_;
+  if (trained(depth())) {
+    double* go = g + offset_of_.back();
+    Eigen::Map<Vec>(go, m).noalias() = s * (w.Z.transpose() * w.res);
+    if (options_.bias) go[m] = s * w.res.sum();
+  }
+}
+
+// ---- initialisation and the infinite-width kernel ----------------------------------------
+
+std::vector<Mat> draw_mlp(Index d, Index outputs, const MlpOptions& options, double scale, Rng& rng) {
+  const Index L = static_cast<Index>(options.hidden.size()) + 1, b = options.bias ? 1 : 0;
+  const double g = hidden_gain(options);
+  std::vector<Mat> layers;
+  for (Index l = 1; l <= L; ++l) {
+    const Index in = l == 1 ? d + b : options.hidden[l - 2] + b;
+    const Index out = l == L ? outputs : options.hidden[l - 1];
+    Mat W(out, in);
+    for (Index j = 0; j < W.cols(); ++j)
+      for (Index i = 0; i < W.rows(); ++i) W(i, j) = rng.normal();
+    double std = scale;
+    if (options.parametrisation == Parametrisation::standard) std *= (l == 1 ? 1.0 : g) / std::sqrt(static_cast<double>(in));
+    layers.push_back(std * W);
+  }
+  return layers;
+}
+
+namespace {
+
+/// E σ(u)σ(v) and E σ'(u)σ'(v) for (u, v) ~ N(0, [[a, c], [c, b]]).
+struct GaussianPair {
+  Activation activation;
+  double beta;
+  Vec nodes, weights;
+
+  void moments(double a, double b, double c, double& phi, double& dphi) const {
+    const double sa = std::sqrt(std::max(a, 0.0)), sb = std::sqrt(std::max(b, 0.0));
+    const double rho = sa > 0 && sb > 0 ? std::clamp(c / (sa * sb), -1.0, 1.0) : 0.0;
+    if (activation == Activation::identity) {
+      phi = c;
+      dphi = 1.0;
+      return;
+    }
+    if (activation == Activation::relu) {  // arc-cosine kernels of degree 1 and 0
+      const double theta = std::acos(rho);
+      phi = sa * sb * (std::sqrt(1 - rho * rho) + (std::numbers::pi - theta) * rho) / (2 * std::numbers::pi);
+      dphi = (std::numbers::pi - theta) / (2 * std::numbers::pi);
+      return;
+    }
+    // u = √a g1, v = √b (ρ g1 + √(1−ρ²) g2): a product Gauss–Hermite rule.
+    const Index q = nodes.size();
+    Mat U(q, q), V(q, q);
+    const double r2 = std::sqrt(std::max(0.0, 1 - rho * rho));
+    for (Index i = 0; i < q; ++i)
+      for (Index j = 0; j < q; ++j) {
+        U(i, j) = sa * nodes(i);
+        V(i, j) = sb * (rho * nodes(i) + r2 * nodes(j));
+      }
+    Mat pu, du, pv, dv;
+    activate(activation, beta, U, &pu, &du);
+    activate(activation, beta, V, &pv, &dv);
+    const Mat w = weights * weights.transpose();
+    phi = (w.array() * pu.array() * pv.array()).sum();
+    dphi = (w.array() * du.array() * dv.array()).sum();
+  }
+};
+
+}  // namespace
+
+Mat mlp_ntk_infinite(const Mat& X, Index outputs, const MlpOptions& options, double scale) {
+  const Index n = X.rows(), L = static_cast<Index>(options.hidden.size()) + 1;
+  const std::vector<bool> trained = options.trained.empty() ? std::vector<bool>(L, true) : options.trained;
+  const double g2 = options.normalise ? 1.0 / gaussian_second_moment(options.activation, options.beta) : 1.0;
+  const double s2 = scale * scale;
+  GaussianPair pair{options.activation, options.beta, {}, {}};
+  if (options.activation == Activation::tanh || options.activation == Activation::softplus)
+    gauss_hermite(80, pair.nodes, pair.weights);  // tanh's poles at ±iπ/2 slow Gauss–Hermite down
+  // Σ_l and Σ̇_l for l = 1 … L (Σ̇_l taken under Σ_l, for the units of layer l).
+  Mat Xt = X;
+  if (options.bias) {
+    Xt.conservativeResize(Eigen::NoChange, X.cols() + 1);
+    Xt.col(X.cols()).setOnes();
+  }
+  std::vector<Mat> Sigma(L + 1), Dot(L + 1);
+  Sigma[1] = s2 * (Xt * Xt.transpose()) / static_cast<double>(Xt.cols());
+  for (Index l = 1; l < L; ++l) {
+    Mat next(n, n), dot(n, n);
+    for (Index i = 0; i < n; ++i)
+      for (Index j = 0; j <= i; ++j) {
+        double phi, dphi;
+        pair.moments(Sigma[l](i, i), Sigma[l](j, j), Sigma[l](i, j), phi, dphi);
+        next(i, j) = next(j, i) = g2 * s2 * phi;
+        dot(i, j) = dot(j, i) = dphi;
+      }
+    Sigma[l + 1] = std::move(next);
+    Dot[l] = std::move(dot);
+  }
+  Mat Theta = Mat::Zero(n, n), P = Mat::Ones(n, n);  // P = Π_{j>l} c_σ s² Σ̇_{j−1}, built downward
+  for (Index l = L; l >= 1; --l) {
+    if (trained[l - 1]) Theta.array() += (Sigma[l] / s2).array() * P.array();
+    if (l > 1) P.array() *= g2 * s2 * Dot[l - 1].array();
+  }
+  Mat H = Mat::Zero(n * outputs, n * outputs);
+  for (Index a = 0; a < outputs; ++a) H.block(a * n, a * n, n, n) = Theta;
+  return H;
+}
+
+}  // namespace gradflow

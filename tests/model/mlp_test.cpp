@@ -1,0 +1,218 @@
+// The L-layer mlp: Jᵀr, Jv and the NTK against an explicit finite-difference Jacobian over
+// activations, parametrisations, bias and trained layers; the infinite-width NTK against
+// closed forms and against the empirical kernel of a wide net; the two-layer switching view
+// of a ReLU net trained in its last two layers, and gradient flow through it.
+#include <boost/test/unit_test.hpp>
+
+#include <cmath>
+
+#include "gradflow/integrate/switching.hpp"
+#include "gradflow/model/mlp.hpp"
+#include "gradflow/theory/kernels.hpp"
+#include "support.hpp"
+
+using namespace gradflow;
+using namespace gradflow::test;
+
+// One namespace per file: the suite compiles in batches (tests/CMakeLists.txt).
+namespace GRADFLOW_TEST_FILE {
+
+namespace {
+
+struct Net {
+  Mat X, Y;
+  std::unique_ptr<Mlp> model;
+};
+
+Net net(Index n, Index d, Index k, const MlpOptions& o, double scale = 1.0, std::uint64_t seed = 5) {
+  Rng rng(seed);
+  Net out;
+  out.X = rng.normal(n, d);
+  for (Index i = 0; i < n; ++i) out.X.row(i).normalize();
+  out.Y = rng.normal(n, k);
+  out.model = std::make_unique<Mlp>(out.X, k, o, draw_mlp(d, k, o, scale, rng));
+  return out;
+}
+
+MlpOptions options(Activation act, std::vector<Index> hidden, Parametrisation p = Parametrisation::ntk,
+                   bool bias = false, std::vector<bool> trained = {}) {
+  MlpOptions o;
+  o.activation = act;
+  o.hidden = std::move(hidden);
+  o.parametrisation = p;
+  o.bias = bias;
+  o.trained = std::move(trained);
+  return o;
+}
+
+double rel(const Mat& a, const Mat& b) { return (a - b).norm() / std::max(b.norm(), 1e-300); }
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(mlp)
+
+BOOST_AUTO_TEST_CASE(derivatives_match_an_explicit_jacobian) {
+  // ReLU at random points is differentiable with probability one (no z within h of 0 here).
+  const std::vector<std::vector<bool>> trained_sets{{}, {false, true, false}, {true, false, true}, {false, false, true}};
+  int cases = 0;
+  for (const Activation act : {Activation::relu, Activation::tanh, Activation::softplus, Activation::identity})
+    for (const Parametrisation p : {Parametrisation::ntk, Parametrisation::standard, Parametrisation::mean_field})
+      for (const bool bias : {false, true})
+        for (const auto& trained : trained_sets)
+          for (const Index k : {1, 2}) {
+            const Net n = net(6, 4, k, options(act, {5, 7}, p, bias, trained), 0.9, 17 + cases);
+            const Mlp& m = *n.model;
+            const Vec& th = m.theta0();
+            const Mat J = fd_jacobian(m, th, 1e-6);
+            Rng rng(3);
+            const Vec r = rng.normal(m.num_outputs(), 1).col(0), v = rng.normal(m.num_params(), 1).col(0);
+            Vec g, Jv;
+            Mat H;
+            m.gradient(th, r, g);
+            m.jvp(th, v, Jv);
+            m.ntk(th, H);
+            BOOST_TEST(rel(g, J.transpose() * r) < 1e-7);
+            BOOST_TEST(rel(Jv, J * v) < 1e-7);
+            BOOST_TEST(rel(H, J * J.transpose()) < 1e-7);
+            // The fused residual gradient is the plain one.
+            const Vec y = Eigen::Map<const Vec>(n.Y.data(), n.Y.size());
+            Vec f, gf, f2, g2;
+            m.residual_gradient(th, y, 0.5, f, gf);
+            m.predict(th, f2);
+            m.gradient(th, 0.5 * (f2 - y), g2);
+            BOOST_TEST((f - f2).norm() == 0.0);
+            BOOST_TEST(rel(gf, g2) < 1e-15);
+            ++cases;
+          }
+  BOOST_TEST(cases == 4 * 3 * 2 * 4 * 2);
+}
+
+BOOST_AUTO_TEST_CASE(standard_and_ntk_parametrisations_compute_the_same_function_at_init) {
+  // Same draws, the 1/√fan_in moved from the forward pass into the weights; the NTKs then differ
+  // by each layer's fan-in (standard's gradient is larger by √fan_in per trained layer).
+  const Net a = net(5, 3, 1, options(Activation::tanh, {40, 30}, Parametrisation::ntk, true));
+  const Net b = net(5, 3, 1, options(Activation::tanh, {40, 30}, Parametrisation::standard, true));
+  Vec fa, fb;
+  a.model->predict(a.model->theta0(), fa);
+  b.model->predict(b.model->theta0(), fb);
+  BOOST_TEST(rel(fa, fb) < 1e-14);
+  // Only the output layer trained: H = s_L² H_{L−1}H_{L−1}ᵀ, ntk's s_L² = c_σ/31 and standard's 1.
+  const Net c = net(5, 3, 1, options(Activation::tanh, {40, 30}, Parametrisation::ntk, true, {false, false, true}));
+  const Net e = net(5, 3, 1, options(Activation::tanh, {40, 30}, Parametrisation::standard, true, {false, false, true}));
+  Mat Hc, He;
+  c.model->ntk(c.model->theta0(), Hc);
+  e.model->ntk(e.model->theta0(), He);
+  const double c_sigma = 1.0 / gaussian_second_moment(Activation::tanh, 1.0);
+  BOOST_TEST(rel(He, 31.0 / c_sigma * Hc) < 1e-13);
+}
+
+BOOST_AUTO_TEST_CASE(infinite_kernel_matches_closed_forms) {
+  Rng rng(2);
+  Mat X = rng.normal(6, 4);
+  for (Index i = 0; i < X.rows(); ++i) X.row(i).normalize();
+  // Two layers, ReLU, no c_σ, only W_1 trained: Θ = Σ_1 Σ̇_1 = (x_iᵀx_j/d)(π − θ_ij)/(2π), Du et al.'s H∞/d.
+  MlpOptions o = options(Activation::relu, {10}, Parametrisation::ntk, false, {true, false});
+  o.normalise = false;
+  BOOST_TEST(rel(mlp_ntk_infinite(X, 1, o, 1.0), relu_ntk_infinite(X) / 4.0) < 1e-14);
+  // Identity, all L layers trained, weights N(0, s²): Σ_l = s^{2l} XXᵀ/d and each layer adds
+  // Σ_l/s² · s^{2(L−l)}, so Θ = L s^{2(L−1)} XXᵀ/d (a deep linear net's NTK mean).
+  for (const Index L : {2, 3, 5}) {
+    const Mat H = mlp_ntk_infinite(X, 2, options(Activation::identity, std::vector<Index>(L - 1, 8)), 0.8);
+    const Mat Theta = static_cast<double>(L) * std::pow(0.64, L - 1) * X * X.transpose() / 4.0;
+    BOOST_TEST(rel(H.topLeftCorner(6, 6), Theta) < 1e-13);
+    BOOST_TEST(rel(H.bottomRightCorner(6, 6), Theta) < 1e-13);
+    BOOST_TEST(H.topRightCorner(6, 6).norm() == 0.0);
+  }
+  // c_σ keeps the scale: ‖x‖² = d gives Σ_l(x, x) = 1 at every layer, so with only the output
+  // layer trained (Θ = Σ_L/s²) the diagonal is 1 for every activation.
+  for (const Activation act : {Activation::relu, Activation::tanh, Activation::softplus}) {
+    MlpOptions oo = options(act, {10, 10, 10}, Parametrisation::ntk, false, {false, false, false, true});
+    const Mat H = mlp_ntk_infinite(2.0 * X, 1, oo, 1.0);
+    BOOST_TEST((H.diagonal().array() - 1.0).abs().maxCoeff() < 1e-9);
+  }
+  BOOST_TEST(std::abs(gaussian_second_moment(Activation::relu, 1.0) - 0.5) < 1e-15);
+  BOOST_TEST(std::abs(1.0 / gaussian_second_moment(Activation::tanh, 1.0) - 2.5360) < 1e-3);
+}
+
+BOOST_AUTO_TEST_CASE(wide_nets_approach_the_infinite_kernel) {
+  // H(θ0) − H∞ = O(1/√m) for a fixed input set: measured at m = 4000 against m = 250, over the
+  // depths and the smooth and ReLU activations (the recursion and the quadrature together).
+  for (const Activation act : {Activation::relu, Activation::tanh})
+    for (const Index L : {3, 4}) {
+      std::vector<double> err;
+      for (const Index m : {250, 4000}) {
+        const Net w = net(4, 3, 1, options(act, std::vector<Index>(L - 1, m), Parametrisation::ntk, true), 1.0, 9);
+        Mat H;
+        w.model->ntk(w.model->theta0(), H);
+        MlpOptions o = options(act, std::vector<Index>(L - 1, m), Parametrisation::ntk, true);
+        err.push_back(rel(H, mlp_ntk_infinite(w.X, 1, o, 1.0)));
+      }
+      BOOST_TEST_MESSAGE("L=" << L << ": |H(0) - H_inf| / |H_inf| = " << err[0] << " (m=250), " << err[1] << " (m=4000)");
+      BOOST_TEST(err[1] < 0.08);
+      BOOST_TEST(err[1] < 0.5 * err[0]);  // 1/√16 = 0.25 expected
+    }
+}
+
+BOOST_AUTO_TEST_CASE(last_two_layers_of_a_relu_net_give_the_two_layer_switching_view) {
+  const Net n = net(8, 3, 1, options(Activation::relu, {12, 9}, Parametrisation::ntk, true, {false, true, true}));
+  const Mlp& m = *n.model;
+  BOOST_TEST_REQUIRE(m.as_piecewise_linear() == &m);
+  const Vec& th = m.theta0();
+  const Vec y = n.Y.col(0);
+  Mat Z;
+  m.preactivations(th.data(), Z);
+  const Mat A = (Z.array() > 0.0).cast<double>();
+  Vec f, fp, g, gp(m.num_params());
+  m.residual_gradient(th, y, 0.7, f, g);
+  m.pattern_predict(th.data(), Z, A, fp);
+  PatternWork w;
+  m.pattern_gradient(th.data(), A, y, 0.7, w, gp.data());
+  BOOST_TEST(rel(fp, f) < 1e-14);
+  BOOST_TEST(rel(gp, g) < 1e-14);
+  BOOST_TEST(std::abs(m.preactivation(th.data(), 3, 5) - Z(3, 5)) < 1e-14);
+  // The gain is ∂f_i/∂z_ir on the active side: the finite difference of f along w_r's block.
+  Index i = 0, r = 0;
+  BOOST_TEST_REQUIRE(A.maxCoeff(&i, &r) > 0);  // an active pair
+  const Mat J = fd_jacobian(m, th);
+  // ∂f_i/∂W(r, j) = gain · features(i, j); the bias feature j = 12 is never 0.
+  const double gain_fd = J(i, r + 12 * 9) / m.unit_inputs()(i, 12);
+  BOOST_TEST(std::abs(gain_fd - m.unit_gain(th.data(), r)) < 1e-6 * std::abs(gain_fd));
+  // Training any layer below L−1 curves the surfaces: no view, still piecewise linear.
+  const Net all = net(8, 3, 1, options(Activation::relu, {12, 9}));
+  BOOST_TEST(all.model->as_piecewise_linear() == nullptr);
+  BOOST_TEST(all.model->piecewise_linear());
+  const Net head = net(8, 3, 1, options(Activation::relu, {12, 9}, Parametrisation::ntk, false, {false, false, true}));
+  BOOST_TEST(!head.model->piecewise_linear());  // linear in θ
+}
+
+BOOST_AUTO_TEST_CASE(gradient_flow_through_the_switching_view_agrees_between_schemes) {
+  // auto (crossings stepped over) against exact (cut at every event), both tight.
+  const Net n = net(12, 4, 1, options(Activation::relu, {30, 40}, Parametrisation::ntk, false, {false, true, true}));
+  const Mlp& m = *n.model;
+  const Objective obj(m, n.Y.col(0), Reduction::sum);
+  const std::vector<double> times = grid(3.0, 6);
+  IntegrateOptions o;
+  o.rtol = 1e-10;
+  o.atol = 1e-12;
+  std::vector<Vec> ends;
+  std::vector<SwitchingStats> stats(2);
+  for (const bool step_over : {false, true}) {
+    Vec theta = m.theta0();
+    SwitchingOptions so;
+    so.step_over = step_over;
+    const Outcome out = integrate_switching(obj, m, theta, 0.0, times, o, [](double, const Vec&) { return true; },
+                                            stats[step_over], so);
+    BOOST_TEST(out.status == Status::completed);
+    ends.push_back(theta);
+  }
+  const double travelled = (ends[0] - m.theta0()).norm();
+  BOOST_TEST_MESSAGE("mlp gf: crossings " << stats[0].crossings << " (exact), " << stats[1].crossings << " (auto), gap "
+                                          << (ends[0] - ends[1]).norm() / travelled);
+  BOOST_TEST(stats[0].crossings > 0);
+  BOOST_TEST((ends[0] - ends[1]).norm() < 3e-7 * travelled);
+  BOOST_TEST(obj.value(ends[0]) < obj.value(m.theta0()));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+}  // namespace GRADFLOW_TEST_FILE
