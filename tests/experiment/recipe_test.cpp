@@ -262,6 +262,15 @@ BOOST_AUTO_TEST_CASE(arora2018_tiny) {
   }
 }
 
+BOOST_AUTO_TEST_CASE(du2018deep_tiny) {
+  // Relative distances of an m×m layer scale like 1/m: at widths 8, 16, 32 the trend is already
+  // clear in every group; the kernel statements need the default widths (32 to 512).
+  const auto r = run_tiny("du2018deep");
+  BOOST_TEST(r.claims.size() == 12u);
+  for (const char* group : {"relu, L = 3", "relu, L = 5", "tanh, L = 3", "tanh, L = 5"})
+    expect_pass(r, std::string(group) + ": the relative distance of W_2");
+}
+
 BOOST_AUTO_TEST_CASE(arora2018_warmup_tiny) {
   // The gap to the adaptive update is exactly η²(∂L/∂w2) w2 ∇L(w): order 2 to rounding.
   const auto r = run_tiny("arora2018_warmup");
