@@ -2,6 +2,9 @@
 // samples exactly at requested times, step budget, loss monotone along gradient flow.
 #include <boost/test/unit_test.hpp>
 
+#include <csignal>
+
+#include "gradflow/core/interrupt.hpp"
 #include "support.hpp"
 
 using namespace gradflow;
@@ -102,6 +105,33 @@ BOOST_AUTO_TEST_CASE(observer_can_stop_the_run) {
                                 [&](double, const Vec&) { return ++calls < 2; });
   BOOST_TEST(calls == 2);
   BOOST_TEST(out.t == 1.0);
+}
+
+// A signal between two samples stops the integrator at its next step, not at the next sample
+// (a slow ReLU flow can spend minutes between samples). The samples before it stand.
+BOOST_AUTO_TEST_CASE(a_signal_between_samples_stops_at_the_next_step) {
+  long evals = 0, signal_at = -1;  // armed by the sample at t = 1: 30 evaluations later
+  const System decay = [&](const Vec& x, Vec& dxdt, double) {
+    if (++evals == signal_at) request_interrupt(SIGTERM);
+    dxdt = -x;
+  };
+  Vec x = Vec::Ones(2);
+  IntegrateOptions o;
+  o.rtol = 1e-12;
+  o.atol = 1e-14;
+  std::vector<double> seen;
+  const Outcome out = integrate(decay, x, 0.0, {0.0, 1.0, 100.0}, o, [&](double t, const Vec&) {
+    seen.push_back(t);
+    if (t == 1.0) signal_at = evals + 30;
+    return true;
+  });
+  request_interrupt(0);
+  BOOST_TEST(out.status == Status::interrupted);
+  BOOST_TEST(out.message.find("SIGTERM") != std::string::npos);
+  BOOST_TEST(seen == std::vector<double>({0.0, 1.0}));
+  BOOST_TEST(out.t > 1.0);
+  BOOST_TEST(out.t < 100.0);
+  BOOST_TEST(evals < signal_at + 14);  // within two steps of the signal (7 evaluations each)
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -21,6 +21,10 @@ void catch_interrupts() {
 
 int interrupt_signal() { return received; }
 
+std::string interrupt_message(int signal) {
+  return std::string("interrupted by ") + (signal == SIGINT ? "SIGINT" : signal == SIGTERM ? "SIGTERM" : "a signal");
+}
+
 void request_interrupt(int signal) { received = signal; }
 
 }  // namespace gradflow

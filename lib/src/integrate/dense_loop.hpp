@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "gradflow/core/interrupt.hpp"
 #include "gradflow/integrate/integrate.hpp"
 
 namespace gradflow::detail {
@@ -70,6 +71,8 @@ void dense_loop(Sys& sys, Vec& x, double t, const std::vector<double>& times, co
   while (next < times.size() && times[next] <= t)
     if (!sample(times[next], x)) return;
   while (next < times.size()) {
+    if (const int signal = interrupt_signal())  // the rows written so far stand; no partial sample
+      return fail(Status::interrupted, t, interrupt_message(signal) + " between samples, at t = " + std::to_string(t));
     const auto& k = outcome.counters;
     if (k.steps_accepted + k.steps_rejected >= options.max_steps)
       return fail(Status::step_budget, t,

@@ -56,7 +56,7 @@ int loss_column(const std::vector<std::string>& columns) {
 
 std::optional<Stop> InterruptStop::on_sample(const std::string&, const std::vector<double>&) {
   if (const int signal = interrupt_signal())
-    return Stop{Status::interrupted, std::string("interrupted by ") + (signal == SIGINT ? "SIGINT" : signal == SIGTERM ? "SIGTERM" : "a signal")};
+    return Stop{Status::interrupted, interrupt_message(signal)};
   return std::nullopt;
 }
 
