@@ -56,6 +56,23 @@ BOOST_AUTO_TEST_CASE(gd_tracks_gf_at_order_one_and_the_modified_flow_at_order_tw
   BOOST_TEST(row(r, "gd_vs_gf", 0.08).iterations == 25);
 }
 
+// With weight decay both twins take gd's lambda (compare copies keys of the same name): GD on
+// L + (λ/2)‖θ‖² is still order 1 against gf and order 2 against the modified flow.
+BOOST_AUTO_TEST_CASE(weight_decay_reaches_both_twins) {
+  CompareOptions o;
+  o.etas = {0.08, 0.04, 0.02, 0.01};
+  Experiment e = smooth_experiment();
+  e.methods.front().params.set("weight_decay", 0.3);
+  const CompareResult r = run_compare(e, o);
+  const auto [gf_param, gf_loss] = r.slopes.at("gd_vs_gf");
+  const auto [mod_param, mod_loss] = r.slopes.at("gd_vs_modified_gf");
+  BOOST_TEST_MESSAGE("weight decay 0.3: GD vs GF order " << gf_param << ", vs modified GF order " << mod_param);
+  BOOST_TEST(std::abs(gf_param - 1.0) <= 0.15);
+  BOOST_TEST(std::abs(mod_param - 2.0) <= 0.2);
+  BOOST_TEST(std::abs(mod_loss - 2.0) <= 0.25);
+  BOOST_TEST(row(r, "gd_vs_modified_gf", 0.01).max_param_dev < 0.1 * row(r, "gd_vs_gf", 0.01).max_param_dev);
+}
+
 BOOST_AUTO_TEST_CASE(gd_past_the_stability_limit_leaves_the_basin) {
   CompareOptions o;
   o.horizon = 20.0;

@@ -49,12 +49,16 @@ const Registration<MethodKind> gf{{
 
 const Registration<MethodKind> modified_gf{{
     .name = "modified_gf",
-    .summary = "theta' = -grad(L + (eta/4)|grad L|^2): the flow GD follows to O(eta^2)",
+    .summary = "theta' = -grad(L + (eta/4)|grad L|^2): the flow GD follows to O(eta^2) (with weight_decay, of L + lambda/2 |theta|^2)",
     .space = Space::weights,
     .smooth_only = true,
-    .keys = {eta_key()},
+    .keys = {eta_key(), weight_decay_key()},
     .default_name = [](const Params& p) { return with_eta("modified_gf", p); },
-    .validate = [](const Params& p, const std::string& prefix) { require_positive_eta(p, prefix, "modified_gf"); },
+    .validate =
+        [](const Params& p, const std::string& prefix) {
+          require_positive_eta(p, prefix, "modified_gf");
+          validate_weight_decay(p, prefix);
+        },
     .prepare =
         [](MethodContext& ctx) -> MethodRun {
           // Its field holds the Hessian, which jumps on every switching surface of a ReLU model:
@@ -65,7 +69,9 @@ const Registration<MethodKind> modified_gf{{
                               " is piecewise linear; use model.kind = two_layer with activation = tanh or softplus");
           return [](MethodContext& ctx) {
             // Not across switching surfaces: its field holds the Hessian, not only the pattern.
-            ctx.flow_on_weights(modified_gradient_flow(ctx.problem().objective(), ctx.spec().eta()), false);
+            ctx.flow_on_weights(modified_gradient_flow(ctx.problem().objective(), ctx.spec().eta(),
+                                                       ctx.spec().params.number("weight_decay")),
+                                false);
           };
         },
 }};
