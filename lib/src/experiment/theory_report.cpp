@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <limits>
+#include <set>
 #include <sstream>
 
 #include "gradflow/experiment/problem.hpp"
@@ -65,7 +66,9 @@ nlohmann::json theory_report(const Experiment& e, const TheoryOptions& opt) {
 
 std::string theory_text(const nlohmann::json& r) {
   std::ostringstream s;
+  std::set<std::string> shown{"seed", "loss_p", "loss_scale_c"};  // the header and provenance say these
   auto line = [&](const char* key, const char* what) {
+    shown.insert(key);
     if (!r.contains(key) || r[key].is_null()) return;
     char buf[256];
     if (r[key].is_number())
@@ -90,7 +93,7 @@ std::string theory_text(const nlohmann::json& r) {
   line("lambda0", "lambda0 of the theory (see lambda0_source)");
   line("lambda0_source", "");
   line("H_inf_lambda_max", "lambda_max(H_inf)");
-  line("H_inf_diag_mean", "mean diagonal of H_inf (1/2 for unit inputs)");
+  line("H_inf_diag_mean", "mean diagonal of H_inf (relu2 on unit inputs: 1/2)");
   line("width_required_du", "Du et al.: m = n^6/(lambda0^4 delta^3), Omega-constant 1");
   line("width_required_bu_hbf", "Bu et al. HBF: same order");
   line("width_ratio_du", "file width / required width");
@@ -122,6 +125,9 @@ std::string theory_text(const nlohmann::json& r) {
   line("xu_asymptotic_rate", "min_eta f(eta, inf)");
   line("xu_note", "");
   line("loss_star", "least-squares minimum of the loss (linear models)");
+  // A model kind's own numbers (its theory hook) that the list above does not describe.
+  for (const auto& [key, value] : r.items())
+    if (value.is_number() && !shown.count(key)) line(key.c_str(), "(model kind)");
   if (r.contains("methods"))
     for (const auto& [name, m] : r["methods"].items()) s << "  method " << name << ": " << m.dump() << "\n";
   return s.str();
