@@ -183,6 +183,10 @@ BOOST_AUTO_TEST_CASE(last_two_layers_of_a_relu_net_give_the_two_layer_switching_
   BOOST_TEST(all.model->piecewise_linear());
   const Net head = net(8, 3, 1, options(Activation::relu, {12, 9}, Parametrisation::ntk, false, {false, false, true}));
   BOOST_TEST(!head.model->piecewise_linear());  // linear in θ
+  // Flat surfaces but two outputs: the gain is no longer one number per unit, so no view either.
+  const Net two = net(8, 3, 2, options(Activation::relu, {12, 9}, Parametrisation::ntk, false, {false, true, true}));
+  BOOST_TEST(two.model->as_piecewise_linear() == nullptr);
+  BOOST_TEST(two.model->piecewise_linear());
 }
 
 BOOST_AUTO_TEST_CASE(gradient_flow_through_the_switching_view_agrees_between_schemes) {

@@ -1,4 +1,5 @@
 // Model kind mlp: the L-layer fully connected network of seed 003 (W_L ∘ ϱ ∘ … ∘ ϱ ∘ W_1).
+#include <algorithm>
 #include <cmath>
 #include <sstream>
 
@@ -63,7 +64,7 @@ MlpOptions mlp_options_of(const Params& p) {
   return o;
 }
 
-void validate_mlp(const Params& p, const Dataset& data) {
+void validate_mlp(const Params& p, const Dataset&) {
   const long depth = p.integer("depth");
   if (depth < 2 || depth > 64) throw input_error("model.depth: must be between 2 and 64, got " + std::to_string(depth));
   const long width = p.integer("width");
@@ -78,10 +79,8 @@ void validate_mlp(const Params& p, const Dataset& data) {
   if (!(p.number("init_scale") > 0) || !std::isfinite(p.number("init_scale")))
     throw input_error("model.init_scale: must be positive and finite");
   const MlpOptions o = mlp_options_of(p);
-  bool any = false;
-  for (const bool t : o.trained) any = any || t;
-  if (!any) throw input_error("model.train: no layer is trained");
-  (void)data;
+  if (std::none_of(o.trained.begin(), o.trained.end(), [](bool t) { return t; }))
+    throw input_error("model.train: no layer is trained");
 }
 
 ModelInstance build_mlp(const Params& p, const Dataset& data, Rng& rng) {
@@ -98,20 +97,18 @@ ModelInstance build_mlp(const Params& p, const Dataset& data, Rng& rng) {
 constexpr double mlp_state_copies = 24.0;
 
 std::vector<MemoryTerm> mlp_memory(const Params& p, Index n, Index d, Index k) {
-  std::vector<Index> hidden;
+  MlpOptions o;
   try {
-    hidden = mlp_hidden_widths(p);
+    o = mlp_options_of(p);
   } catch (const input_error&) {
     return {};  // validate names the key
   }
-  const double b = p.flag("bias") ? 1.0 : 0.0;
-  double P = 0, units = 0, in = static_cast<double>(d) + b;
-  for (const Index h : hidden) {
-    P += in * static_cast<double>(h);
-    units += static_cast<double>(h);
-    in = static_cast<double>(h) + b;
+  const auto shapes = mlp_layer_shapes(d, k, o);
+  double P = 0, units = 0;
+  for (std::size_t l = 0; l < shapes.size(); ++l) {
+    if (o.trained[l]) P += static_cast<double>(shapes[l].first * shapes[l].second);
+    if (l + 1 < shapes.size()) units += static_cast<double>(shapes[l].first);
   }
-  P += in * static_cast<double>(k);
   // A forward pass keeps Z, σ(Z) and σ'(Z) of every hidden layer; the backward pass one more.
   return {{"model.width", "the state (the trained weights)", 8.0 * P * mlp_state_copies},
           {"model.width", "the activations (n x hidden units)", 8.0 * 4.0 * static_cast<double>(n) * units}};
@@ -149,7 +146,7 @@ const Registration<ModelKind> mlp{{
     .theory =
         [](const Problem& problem, const Params& p, double, nlohmann::json& j) {
           const MlpOptions o = mlp_options_of(p);
-          j["c_sigma"] = 1.0 / gaussian_second_moment(o.activation, o.beta);
+          j["c_sigma"] = mlp_c_sigma(o);
           if (const auto& Hinf = problem.H_inf()) {
             Eigen::SelfAdjointEigenSolver<Mat> es(*Hinf, Eigen::EigenvaluesOnly);
             j["H_inf_lambda_max"] = es.eigenvalues().maxCoeff();

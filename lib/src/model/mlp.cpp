@@ -8,7 +8,7 @@
 namespace gradflow {
 
 struct Mlp::Pass {
-  std::vector<Mat> H;  ///< H[l] = H_l, the input of layer l+1 (n × in_{l+1}); H[0] = X̃
+  std::vector<Mat> H;  ///< H[l] = H_l, the input of layer l+1 (n × in_{l+1}), l ≥ 1 (input(): X̃ for layer 1)
   std::vector<Mat> D;  ///< D[l] = σ'(Z_l), l = 1 … L−1 (D[0] unused)
   std::vector<Mat> Z;  ///< Z[l] = Z_l (kept for the pattern columns)
   Mat out;             ///< Z_L (n×k)
@@ -16,23 +16,36 @@ struct Mlp::Pass {
 
 namespace {
 
-double hidden_gain(const MlpOptions& o) {
-  return o.normalise ? std::sqrt(1.0 / gaussian_second_moment(o.activation, o.beta)) : 1.0;
+/// [M, 1] when `bias`, M otherwise.
+Mat with_ones(Mat M, bool bias) {
+  if (!bias) return M;
+  M.conservativeResize(Eigen::NoChange, M.cols() + 1);
+  M.col(M.cols() - 1).setOnes();
+  return M;
 }
 
 }  // namespace
+
+double mlp_c_sigma(const MlpOptions& o) { return o.normalise ? 1.0 / gaussian_second_moment(o.activation, o.beta) : 1.0; }
+
+std::vector<std::pair<Index, Index>> mlp_layer_shapes(Index d, Index outputs, const MlpOptions& o) {
+  const Index L = static_cast<Index>(o.hidden.size()) + 1, b = o.bias ? 1 : 0;
+  std::vector<std::pair<Index, Index>> shapes;
+  for (Index l = 1; l <= L; ++l) shapes.emplace_back(l == L ? outputs : o.hidden[l - 1], (l == 1 ? d : o.hidden[l - 2]) + b);
+  return shapes;
+}
 
 Mlp::Mlp(Mat X, Index outputs, MlpOptions options, std::vector<Mat> layers)
     : outputs_(outputs), options_(std::move(options)) {
   const Index L = static_cast<Index>(options_.hidden.size()) + 1;
   if (static_cast<Index>(layers.size()) != L) throw std::invalid_argument("Mlp: one weight matrix per layer");
   if (options_.trained.empty()) options_.trained.assign(L, true);
-  X_ = augment(std::move(X));
-  const double g = hidden_gain(options_);
+  const auto shapes = mlp_layer_shapes(X.cols(), outputs, options_);
+  X_ = with_ones(std::move(X), options_.bias);
+  const double g = std::sqrt(mlp_c_sigma(options_));
   offsets_.push_back(0);
   for (Index l = 1; l <= L; ++l) {
-    const Index in = l == 1 ? X_.cols() : options_.hidden[l - 2] + (options_.bias ? 1 : 0);
-    const Index out = l == L ? outputs : options_.hidden[l - 1];
+    const auto [out, in] = shapes[l - 1];
     if (layers[l - 1].rows() != out || layers[l - 1].cols() != in) throw std::invalid_argument("Mlp: layer shape");
     in_.push_back(in);
     out_.push_back(out);
@@ -53,25 +66,23 @@ Mlp::Mlp(Mat X, Index outputs, MlpOptions options, std::vector<Mat> layers)
   lowest_trained_ = L + 1;
   for (Index l = L; l >= 1; --l)
     if (trained(l)) lowest_trained_ = l;
-  // Which switching view the trained layers allow (see the header).
-  bool below = false;
-  for (Index l = 1; l <= L - 2; ++l) below = below || trained(l);
+  // Surfaces exist once a trained layer sits below the output; the two-layer view needs them
+  // flat (nothing below L−1 trained) and one output (see the header).
   const bool relu = options_.activation == Activation::relu;
-  curved_ = relu && below;
-  linear_surfaces_ = relu && !below && L >= 2 && trained(L - 1) && outputs_ == 1;
-  if (linear_surfaces_) {
+  surfaces_ = relu && lowest_trained_ < L;
+  two_layer_view_ = surfaces_ && lowest_trained_ == L - 1 && outputs_ == 1;
+  if (two_layer_view_) {
     // The fixed features feeding layer L−1, scaled so that z = features · w_r.
     Pass pass;
     forward(theta0_.data(), pass, false);
-    features_ = scale_[L - 2] * pass.H[L - 2];
+    features_ = scale_[L - 2] * input(pass, L - 1);
   }
 }
 
-Mat Mlp::augment(Mat M) const {
-  if (!options_.bias) return M;
-  M.conservativeResize(Eigen::NoChange, M.cols() + 1);
-  M.col(M.cols() - 1).setOnes();
-  return M;
+const Mat& Mlp::input(const Pass& pass, Index l) const { return l == 1 ? X_ : pass.H[l - 1]; }
+
+Mat Mlp::back_step(const double* theta, const Pass& pass, Index l, const Mat& delta) const {
+  return (scale_[l - 1] * (delta * layer(theta, l).leftCols(out_[l - 2]))).cwiseProduct(pass.D[l - 1]);
 }
 
 Eigen::Map<const Mat> Mlp::layer(const double* theta, Index l) const {
@@ -84,14 +95,13 @@ void Mlp::forward(const double* theta, Pass& pass, bool derivatives) const {
   pass.H.resize(L);
   pass.D.resize(L);
   pass.Z.resize(L);
-  pass.H[0] = X_;
   for (Index l = 1; l < L; ++l) {
-    pass.Z[l].noalias() = scale_[l - 1] * (pass.H[l - 1] * layer(theta, l).transpose());
+    pass.Z[l].noalias() = scale_[l - 1] * (input(pass, l) * layer(theta, l).transpose());
     Mat phi;
     activate(options_.activation, options_.beta, pass.Z[l], &phi, derivatives ? &pass.D[l] : nullptr);
-    pass.H[l] = augment(std::move(phi));
+    pass.H[l] = with_ones(std::move(phi), options_.bias);
   }
-  pass.out.noalias() = scale_[L - 1] * (pass.H[L - 1] * layer(theta, L).transpose());
+  pass.out.noalias() = scale_[L - 1] * (input(pass, L) * layer(theta, L).transpose());
 }
 
 void Mlp::backward(const double* theta, const Pass& pass, Mat delta, double* g) const {
@@ -99,9 +109,8 @@ void Mlp::backward(const double* theta, const Pass& pass, Mat delta, double* g) 
   for (Index l = depth(); l >= lowest_trained_; --l) {
     if (trained(l))
       Eigen::Map<Mat>(g + offset_of_[l - 1], out_[l - 1], in_[l - 1]).noalias() =
-          scale_[l - 1] * (delta.transpose() * pass.H[l - 1]);
-    if (l > lowest_trained_)
-      delta = (scale_[l - 1] * (delta * layer(theta, l).leftCols(out_[l - 2]))).cwiseProduct(pass.D[l - 1]);
+          scale_[l - 1] * (delta.transpose() * input(pass, l));
+    if (l > lowest_trained_) delta = back_step(theta, pass, l, delta);
   }
 }
 
@@ -135,7 +144,7 @@ void Mlp::jvp(const Vec& theta, const Vec& v, Vec& Jv) const {
   for (Index l = 1; l <= L; ++l) {
     Mat dZ = Mat::Zero(n, out_[l - 1]);
     if (dH.size()) dZ.noalias() += dH * layer(theta.data(), l).transpose();
-    if (trained(l)) dZ.noalias() += pass.H[l - 1] * layer(v.data(), l).transpose();
+    if (trained(l)) dZ.noalias() += input(pass, l) * layer(v.data(), l).transpose();
     dZ *= scale_[l - 1];
     if (l == L) {
       Jv = Eigen::Map<const Vec>(dZ.data(), dZ.size());
@@ -154,17 +163,13 @@ void Mlp::ntk(const Vec& theta, Mat& H) const {
   const Index L = depth(), n = X_.rows(), k = outputs_;
   std::vector<Mat> inner(L + 1);  // s_l² H_{l−1}H_{l−1}ᵀ of the trained layers
   for (Index l = 1; l <= L; ++l)
-    if (trained(l)) inner[l] = scale_[l - 1] * scale_[l - 1] * (pass.H[l - 1] * pass.H[l - 1].transpose());
-  // S[a][l] = ∂f_a/∂Z_l, one backward pass per output.
+    if (trained(l)) inner[l] = scale_[l - 1] * scale_[l - 1] * (input(pass, l) * input(pass, l).transpose());
+  // S[a][l] = ∂f_a/∂Z_l, one backward pass per output, down to the lowest trained layer.
   std::vector<std::vector<Mat>> S(k, std::vector<Mat>(L + 1));
   for (Index a = 0; a < k; ++a) {
-    Mat delta = Mat::Zero(n, k);
-    delta.col(a).setOnes();
-    for (Index l = L; l >= 1; --l) {
-      S[a][l] = delta;
-      if (l == 1) break;
-      delta = (scale_[l - 1] * (delta * layer(theta.data(), l).leftCols(out_[l - 2]))).cwiseProduct(pass.D[l - 1]);
-    }
+    S[a][L] = Mat::Zero(n, k);
+    S[a][L].col(a).setOnes();
+    for (Index l = L; l > lowest_trained_; --l) S[a][l - 1] = back_step(theta.data(), pass, l, S[a][l]);
   }
   H.setZero(n * k, n * k);
   for (Index a = 0; a < k; ++a)
@@ -252,12 +257,11 @@ void Mlp::pattern_gradient(const double* theta, const Mat& A, const Vec& y, doub
 // ---- initialisation and the infinite-width kernel ----------------------------------------
 
 std::vector<Mat> draw_mlp(Index d, Index outputs, const MlpOptions& options, double scale, Rng& rng) {
-  const Index L = static_cast<Index>(options.hidden.size()) + 1, b = options.bias ? 1 : 0;
-  const double g = hidden_gain(options);
+  const auto shapes = mlp_layer_shapes(d, outputs, options);
+  const double g = std::sqrt(mlp_c_sigma(options));
   std::vector<Mat> layers;
-  for (Index l = 1; l <= L; ++l) {
-    const Index in = l == 1 ? d + b : options.hidden[l - 2] + b;
-    const Index out = l == L ? outputs : options.hidden[l - 1];
+  for (Index l = 1; l <= static_cast<Index>(shapes.size()); ++l) {
+    const auto [out, in] = shapes[l - 1];
     Mat W(out, in);
     for (Index j = 0; j < W.cols(); ++j)
       for (Index i = 0; i < W.rows(); ++i) W(i, j) = rng.normal();
@@ -274,7 +278,8 @@ namespace {
 struct GaussianPair {
   Activation activation;
   double beta;
-  Vec nodes, weights;
+  Vec nodes;
+  Mat weights;  ///< the product rule's weights w_i w_j
 
   void moments(double a, double b, double c, double& phi, double& dphi) const {
     const double sa = std::sqrt(std::max(a, 0.0)), sb = std::sqrt(std::max(b, 0.0));
@@ -302,9 +307,8 @@ struct GaussianPair {
     Mat pu, du, pv, dv;
     activate(activation, beta, U, &pu, &du);
     activate(activation, beta, V, &pv, &dv);
-    const Mat w = weights * weights.transpose();
-    phi = (w.array() * pu.array() * pv.array()).sum();
-    dphi = (w.array() * du.array() * dv.array()).sum();
+    phi = (weights.array() * pu.array() * pv.array()).sum();
+    dphi = (weights.array() * du.array() * dv.array()).sum();
   }
 };
 
@@ -313,17 +317,16 @@ struct GaussianPair {
 Mat mlp_ntk_infinite(const Mat& X, Index outputs, const MlpOptions& options, double scale) {
   const Index n = X.rows(), L = static_cast<Index>(options.hidden.size()) + 1;
   const std::vector<bool> trained = options.trained.empty() ? std::vector<bool>(L, true) : options.trained;
-  const double g2 = options.normalise ? 1.0 / gaussian_second_moment(options.activation, options.beta) : 1.0;
+  const double g2 = mlp_c_sigma(options);
   const double s2 = scale * scale;
   GaussianPair pair{options.activation, options.beta, {}, {}};
-  if (options.activation == Activation::tanh || options.activation == Activation::softplus)
-    gauss_hermite(80, pair.nodes, pair.weights);  // tanh's poles at ±iπ/2 slow Gauss–Hermite down
-  // Σ_l and Σ̇_l for l = 1 … L (Σ̇_l taken under Σ_l, for the units of layer l).
-  Mat Xt = X;
-  if (options.bias) {
-    Xt.conservativeResize(Eigen::NoChange, X.cols() + 1);
-    Xt.col(X.cols()).setOnes();
+  if (options.activation == Activation::tanh || options.activation == Activation::softplus) {
+    Vec w;
+    gauss_hermite(80, pair.nodes, w);  // tanh's poles at ±iπ/2 slow Gauss–Hermite down
+    pair.weights = w * w.transpose();
   }
+  // Σ_l and Σ̇_l for l = 1 … L (Σ̇_l taken under Σ_l, for the units of layer l).
+  const Mat Xt = with_ones(X, options.bias);
   std::vector<Mat> Sigma(L + 1), Dot(L + 1);
   Sigma[1] = s2 * (Xt * Xt.transpose()) / static_cast<double>(Xt.cols());
   for (Index l = 1; l < L; ++l) {

@@ -64,12 +64,14 @@ MethodContext::MethodContext(const Problem& problem, const MethodSpec& spec, std
       problem.model().piecewise_linear())
     throw input_error(key("switching") + ": the switching-surface integrator of ReLU flows assumes the squared loss, "
                       "but loss.kind = " + problem.objective().loss().describe() + "; set run.switching = \"off\"");
-  // A ReLU mlp trained below its last hidden layer has curved surfaces: no event integrator.
+  // A ReLU mlp trained below its last hidden layer has curved surfaces (or, with several
+  // outputs, no one-number gain per unit): no event integrator.
   if (kind_.space == Space::weights && spec_.switching != "off" && problem.model().piecewise_linear() &&
       !problem.model().as_piecewise_linear())
     throw input_error(key("switching") + ": " + problem.model().kind() +
-                      " has curved switching surfaces (a trained layer below the last hidden one), which the "
-                      "event integrator does not follow (docs/switching.md); train only the last two layers "
+                      " has curved switching surfaces (a trained layer below the last hidden one) or several "
+                      "outputs, which the event integrator does not follow (docs/switching.md); train only the "
+                      "last two layers of a one-output net "
                       "(model.train), use gd at a small eta, or set run.switching = \"off\" (the plain stepper, "
                       "which chatters on sliding modes)");
   if (!times_.empty()) check_discrete_horizon(spec_, times_.back(), "run.t_end");

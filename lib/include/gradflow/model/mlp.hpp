@@ -13,6 +13,7 @@
 // gradient = one backward pass, jvp one forward tangent pass, and the NTK
 //   H[(i,a),(j,b)] = Σ_{l trained} s_l² (H_{l−1}H_{l−1}ᵀ)_ij (S_l^a S_l^bᵀ)_ij,
 // with S_l^a = ∂f_a/∂Z_l (n×out_l) backpropagated from the output: never an n×P Jacobian.
+#include <utility>
 #include <vector>
 
 #include "gradflow/core/rng.hpp"
@@ -36,8 +37,9 @@ struct MlpOptions {
 
 /// With ReLU and only layers L−1 and L trained, z of the last hidden layer is linear in θ
 /// (its inputs are fixed features): as_piecewise_linear() is then the two-layer view the
-/// switching integrators use. Training a lower layer curves the surfaces of every unit above
-/// it; the model is then piecewise linear without that view (docs/switching.md).
+/// switching integrators use (one output: its gain is one number per unit). Training a lower
+/// layer curves the surfaces of every unit above it; the model is then piecewise linear
+/// without that view (docs/switching.md).
 class Mlp final : public Model, public PiecewiseLinear {
  public:
   /// Layer l's weights `layers[l−1]` (out_l × in_l) at θ0; the trained ones go into theta0().
@@ -53,8 +55,8 @@ class Mlp final : public Model, public PiecewiseLinear {
   void ntk(const Vec& theta, Mat& H) const override;
   void residual_gradient(const Vec& theta, const Vec& y, double c, Vec& f, Vec& g) const override;
 
-  const PiecewiseLinear* as_piecewise_linear() const override { return linear_surfaces_ ? this : nullptr; }
-  bool piecewise_linear() const override { return curved_ || linear_surfaces_; }
+  const PiecewiseLinear* as_piecewise_linear() const override { return two_layer_view_ ? this : nullptr; }
+  bool piecewise_linear() const override { return surfaces_; }
 
   /// dist_l = ‖W_l − W_l(0)‖_F / ‖W_l(0)‖_F per trained layer; with ReLU, pattern_change,
   /// the fraction of (sample, hidden unit) pairs whose activation differs from θ0's.
@@ -90,8 +92,10 @@ class Mlp final : public Model, public PiecewiseLinear {
   void forward(const double* theta, Pass& pass, bool derivatives) const;
   /// g = Jᵀ vec(R) from a forward pass (R n×k).
   void backward(const double* theta, const Pass& pass, Mat R, double* g) const;
-  /// [M, 1] when the bias is on, M otherwise.
-  Mat augment(Mat M) const;
+  /// The input of layer l: X̃ for l = 1, else the pass's H_{l−1}.
+  const Mat& input(const Pass& pass, Index l) const;
+  /// ∂/∂Z_{l−1} from ∂/∂Z_l: (s_l delta W_l)_{:, 1:h} ∘ σ'(Z_{l−1}).
+  Mat back_step(const double* theta, const Pass& pass, Index l, const Mat& delta) const;
 
   Mat X_;          ///< X̃
   Index outputs_;
@@ -101,9 +105,16 @@ class Mlp final : public Model, public PiecewiseLinear {
   std::vector<double> scale_;
   Vec theta0_;
   Index lowest_trained_ = 1;
-  bool curved_ = false, linear_surfaces_ = false;
+  bool surfaces_ = false;        ///< ReLU with a trained layer below the output
+  bool two_layer_view_ = false;  ///< ... and flat: lowest trained layer L−1, one output
   Mat features_;  ///< s_{L−1} H_{L−2}: the fixed inputs of layer L−1 (two-layer view)
 };
+
+/// c_σ = 1/E σ(g)² with `normalise`, else 1.
+double mlp_c_sigma(const MlpOptions& options);
+
+/// (out_l, in_l) of layers 1 … L on d inputs (in_l counts the bias's column of ones).
+std::vector<std::pair<Index, Index>> mlp_layer_shapes(Index d, Index outputs, const MlpOptions& options);
 
 /// The layers of an mlp at θ0: W_l with N(0, 1) entries times the parametrisation's standard
 /// deviation (see above) and `scale`, drawn layer by layer.

@@ -42,8 +42,8 @@ std::string fmt(const ClaimValue& v) {
   return std::isfinite(v.mean) && v.spread > 0 ? fmt(v.mean) + " ± " + fmt(v.spread) : fmt(v.mean);
 }
 
-bool selected(const RecipeClaim& c, const RecipeVariant& v) {
-  return c.variants.empty() || std::find(c.variants.begin(), c.variants.end(), v.label) != c.variants.end();
+bool selected(const std::vector<std::string>& labels, const RecipeVariant& v) {
+  return labels.empty() || std::find(labels.begin(), labels.end(), v.label) != labels.end();
 }
 
 ClaimResult check(const RecipeClaim& c, const std::vector<VariantRuns>& vs, const std::string& where) {
@@ -52,7 +52,7 @@ ClaimResult check(const RecipeClaim& c, const std::vector<VariantRuns>& vs, cons
   if (c.kind == "trend") {
     std::vector<ClaimValue> vals;
     for (const auto& v : vs)
-      if (selected(c, *v.variant)) {
+      if (selected(c.variants, *v.variant)) {
         vals.push_back(claim_value(c.metric, v, where));
         m << (vals.size() > 1 ? ", " : "") << v.variant->label << ": " << fmt(vals.back());
       }
@@ -64,7 +64,7 @@ ClaimResult check(const RecipeClaim& c, const std::vector<VariantRuns>& vs, cons
   } else if (c.kind == "compare") {
     std::vector<std::pair<ClaimValue, ClaimValue>> sides;
     for (const auto& v : vs) {
-      if (!selected(c, *v.variant)) continue;
+      if (!selected(c.variants, *v.variant)) continue;
       sides.emplace_back(claim_value(c.lhs, v, where), claim_value(c.rhs, v, where));
       const bool holds = compare_verdict({sides.back()}, c.op, true) == Verdict::pass;
       m << (sides.size() > 1 ? "; " : "") << v.variant->label << ": " << fmt(sides.back().first) << " " << c.op << " "
@@ -76,7 +76,7 @@ ClaimResult check(const RecipeClaim& c, const std::vector<VariantRuns>& vs, cons
     bool all = true;
     int count = 0;
     for (const auto& v : vs) {
-      if (!selected(c, *v.variant)) continue;
+      if (!selected(c.variants, *v.variant)) continue;
       const double after = c.after.empty() ? 0.0 : value(c.after, v, where);
       const auto& meth = find_method(v.runs.front(), c.method, where);
       const auto col = column(meth, c.column, where), t = meth.table.values("t");

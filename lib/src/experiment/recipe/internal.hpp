@@ -58,6 +58,8 @@ std::string fmt(const ClaimValue& v);
 /// Text for a markdown table cell: '|' would end the cell.
 std::string cell(const std::string& text);
 ClaimResult check(const RecipeClaim& c, const std::vector<VariantRuns>& vs, const std::string& where);
+/// A claim's or a figure's `variants`: empty selects every variant.
+bool selected(const std::vector<std::string>& labels, const RecipeVariant& v);
 
 // report.cpp
 std::string slug(const std::string& label);

@@ -112,6 +112,11 @@ Recipe parse_recipe_in(const std::string& text, const std::string& name, const s
     }
     r.variants.push_back(v);
   }
+  // Claims, figures and tables name variants by label.
+  const auto require_variant = [&](const std::string& label, const std::string& key) {
+    if (std::none_of(r.variants.begin(), r.variants.end(), [&](const RecipeVariant& v) { return v.label == label; }))
+      bad(name, key, "no variant labelled '" + label + "'");
+  };
   if (const auto* claims = t.get_as<toml::array>("claims"))
     for (std::size_t i = 0; i < claims->size(); ++i) {
       const auto* ct = claims->get(i)->as_table();
@@ -149,9 +154,7 @@ Recipe parse_recipe_in(const std::string& text, const std::string& name, const s
       } else {
         bad(name, key + ".kind", "trend, compare or monotone, got '" + c.kind + "'");
       }
-      for (const auto& l : c.variants)
-        if (std::none_of(r.variants.begin(), r.variants.end(), [&](const RecipeVariant& v) { return v.label == l; }))
-          bad(name, key + ".variants", "no variant labelled '" + l + "'");
+      for (const auto& l : c.variants) require_variant(l, key + ".variants");
       r.claims.push_back(c);
     }
   if (const auto* figs = t.get_as<toml::array>("figures"))
@@ -169,9 +172,7 @@ Recipe parse_recipe_in(const std::string& text, const std::string& name, const s
       if (const auto* tx = ft->get("time_times_x")) f.time_times_x = tx->value<bool>().value_or(false);
       if (const auto* xb = ft->get("xu_bound")) f.xu_bound = xb->value<bool>().value_or(false);
       f.variants = strings(ft->get("variants"), "figures.variants", name);
-      for (const auto& l : f.variants)
-        if (std::none_of(r.variants.begin(), r.variants.end(), [&](const RecipeVariant& v) { return v.label == l; }))
-          bad(name, "figures.variants", "no variant labelled '" + l + "'");
+      for (const auto& l : f.variants) require_variant(l, "figures.variants");
       f.name = str(*ft, "name", name);
       if (!f.name.empty()) require_identifier(f.name, "recipe " + name + ": figures.name");
       if (const auto* ly = ft->get_as<toml::array>("logy"))
@@ -197,8 +198,7 @@ Recipe parse_recipe_in(const std::string& text, const std::string& name, const s
         for (const auto& [label, num] : *pt) {
           const std::string l(label.str());
           if (!num.is_number()) bad(name, key + ".paper." + l, "must be a number");
-          if (std::none_of(r.variants.begin(), r.variants.end(), [&](const RecipeVariant& v) { return v.label == l; }))
-            bad(name, key + ".paper", "no variant labelled '" + l + "'");
+          require_variant(l, key + ".paper");
           tab.paper[l] = *num.value<double>();
         }
       }

@@ -62,11 +62,8 @@ void overlay_figure(const std::string& out, const std::vector<VariantRuns>& vs, 
   const std::string stem = f.stem(col);
   auto xscale = [&](const VariantRuns& v) { return f.time_times_x && v.variant->has_x ? gnuplot_number(v.variant->x) : "1"; };
   std::vector<std::string> files, titles, xscales, l0s, rates, bound_titles;
-  const auto drawn = [&](const VariantRuns& v) {
-    return f.variants.empty() || std::find(f.variants.begin(), f.variants.end(), v.variant->label) != f.variants.end();
-  };
   for (const auto& v : vs) {
-    if (!drawn(v)) continue;
+    if (!selected(f.variants, *v.variant)) continue;
     const fs::path csv = fs::relative(fs::path(v.dir) / (f.method + ".csv"), out);
     if (!fs::exists(fs::path(out) / csv)) continue;
     files.push_back(csv.string());
@@ -76,7 +73,7 @@ void overlay_figure(const std::string& out, const std::vector<VariantRuns>& vs, 
   if (files.empty()) return;
   if (f.xu_bound && col == "loss")
     for (const auto& v : vs) {
-      if (!drawn(v)) continue;
+      if (!selected(f.variants, *v.variant)) continue;
       const auto& th = v.theory.front();
       if (!th.contains("xu_rate") || !th["xu_rate"].is_number()) continue;
       l0s.push_back(gnuplot_number(v.runs.front().loss0));
