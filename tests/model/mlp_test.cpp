@@ -1,11 +1,14 @@
 // The L-layer mlp: Jᵀr, Jv and the NTK against an explicit finite-difference Jacobian over
 // activations, parametrisations, bias and trained layers; the infinite-width NTK against
 // closed forms and against the empirical kernel of a wide net; the two-layer switching view
-// of a ReLU net trained in its last two layers, and gradient flow through it.
+// of a ReLU net trained in its last two layers, and gradient flow through it; the general
+// (curved) surfaces of a deep ReLU net, and second-order flows across them.
 #include <boost/test/unit_test.hpp>
 
 #include <cmath>
 
+#include "gradflow/experiment/runner.hpp"
+#include "gradflow/flow/momentum.hpp"
 #include "gradflow/integrate/switching.hpp"
 #include "gradflow/model/mlp.hpp"
 #include "gradflow/theory/kernels.hpp"
@@ -215,6 +218,147 @@ BOOST_AUTO_TEST_CASE(gradient_flow_through_the_switching_view_agrees_between_sch
   BOOST_TEST(stats[0].crossings > 0);
   BOOST_TEST((ends[0] - ends[1]).norm() < 3e-7 * travelled);
   BOOST_TEST(obj.value(ends[0]) < obj.value(m.theta0()));
+}
+
+BOOST_AUTO_TEST_CASE(curved_surfaces_of_a_deep_relu_net) {
+  // All layers trained, with bias: every hidden unit of both layers has a surface.
+  const Net n = net(7, 3, 2, options(Activation::relu, {6, 5}, Parametrisation::ntk, true));
+  const Mlp& m = *n.model;
+  BOOST_TEST_REQUIRE(m.as_switching_surfaces() == &m);
+  BOOST_TEST(m.as_piecewise_linear() == nullptr);
+  BOOST_TEST(m.surfaces() == 7 * (6 + 5));
+  const Vec& th = m.theta0();
+  Vec z, scale;
+  m.surface_values(th.data(), Vec(), z, &scale);
+  const Vec A = (z.array() > 0.0).cast<double>();
+  // The pattern of θ's own signs is the net itself: same z, same loss gradient.
+  Vec zA;
+  m.surface_values(th.data(), A, zA, nullptr);
+  BOOST_TEST(rel(zA, z) < 1e-15);
+  for (Index k = 0; k < m.surfaces(); k += 5) BOOST_TEST(std::abs(m.surface_value(th.data(), A, k) - z(k)) < 1e-13 * scale(k));
+  const Vec y = Eigen::Map<const Vec>(n.Y.data(), n.Y.size());
+  Vec f, g, gA(m.num_params());
+  m.residual_gradient(th, y, 0.7, f, g);
+  m.pattern_gradient(th.data(), A, y, 0.7, gA.data());
+  BOOST_TEST(rel(gA, g) < 1e-14);
+  // ż = ∇z·v: central differences of the pattern net (smooth in θ) along a random v.
+  Rng rng(11);
+  const Vec v = rng.normal(m.num_params(), 1);
+  Vec zd, zp, zm;
+  m.surface_rates(th.data(), v.data(), A, zd);
+  const double h = 1e-6;
+  const Vec tp = th + h * v, tm = th - h * v;
+  m.surface_values(tp.data(), A, zp, nullptr);
+  m.surface_values(tm.data(), A, zm, nullptr);
+  BOOST_TEST(rel((zp - zm) / (2 * h), zd) < 1e-8);
+  // The second layer's surfaces are curved: z is not linear along v (first layer: it is).
+  const Vec t2 = th + 0.5 * v;
+  Vec z2;
+  m.surface_values(t2.data(), A, z2, nullptr);
+  const Vec bend = z2 - z - 0.5 * zd;
+  BOOST_TEST(bend.head(7 * 6).norm() < 1e-12 * z.norm());
+  BOOST_TEST(bend.tail(7 * 5).norm() > 1e-3 * z.norm());
+}
+
+namespace {
+
+/// The heavy-ball flow (a = 1) of an mlp across its surfaces, tight, to t = T.
+Vec hbf_across(const Objective& obj, const SwitchingSurfaces& m, const Vec& theta0, double T, SwitchingStats& st,
+               std::vector<double>* energy = nullptr) {
+  IntegrateOptions o;
+  o.rtol = 1e-10;
+  o.atol = 1e-12;
+  Vec x = at_rest(theta0);
+  const Index P = theta0.size();
+  const Outcome out = integrate_curved_second_order(obj, m, constant_damping(1.0), x, 0.0, grid(T, 8), o,
+                                                    [&](double, const Vec& s) {
+                                                      if (energy)
+                                                        energy->push_back(0.5 * s.tail(P).squaredNorm() +
+                                                                          obj.value(s.head(P)));
+                                                      return true;
+                                                    },
+                                                    st);
+  BOOST_TEST(out.status == Status::completed);
+  return x;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(heavy_ball_crosses_curved_surfaces_like_the_plain_stepper) {
+  // Depth 3, every layer trained: curved surfaces, crossed transversally by the second-order
+  // flow. Reference: plain dopri5 on the discontinuous field at rtol 1e-12 (it only has to
+  // resolve kinks of the acceleration, no sliding). E = ½|v|² + L decreases (dE/dt = −|v|²).
+  const Net n = net(8, 3, 1, options(Activation::relu, {10, 10}));
+  const Mlp& m = *n.model;
+  const Objective obj(m, n.Y.col(0), Reduction::sum);
+  SwitchingStats st;
+  std::vector<double> energy;
+  const Vec x = hbf_across(obj, m, m.theta0(), 3.0, st, &energy);
+  Vec plain = at_rest(m.theta0());
+  IntegrateOptions tight;
+  tight.rtol = 1e-12;
+  tight.atol = 1e-14;
+  BOOST_TEST_REQUIRE(integrate(momentum_flow(obj, constant_damping(1.0)), plain, 0.0, grid(3.0, 8), tight,
+                               [](double, const Vec&) { return true; })
+                         .status == Status::completed);
+  const double travelled = (x.head(m.num_params()) - m.theta0()).norm();
+  BOOST_TEST_MESSAGE("curved hbf: crossings " << st.crossings << ", reversals " << st.reversals << ", events "
+                                              << st.events << ", gap " << (x - plain).norm() / travelled);
+  BOOST_TEST(st.crossings >= 5);
+  BOOST_TEST((x - plain).norm() < 1e-7 * travelled);
+  for (std::size_t k = 1; k < energy.size(); ++k) BOOST_TEST(energy[k] < energy[k - 1]);
+}
+
+BOOST_AUTO_TEST_CASE(curved_and_flat_integrators_agree_on_flat_surfaces) {
+  // Only the last two layers trained, one output: both views exist; the general integrator
+  // must find the same crossings as the two-layer one (exact scheme) and the same end.
+  const Net n = net(10, 4, 1, options(Activation::relu, {20, 24}, Parametrisation::ntk, false, {false, true, true}));
+  const Mlp& m = *n.model;
+  const Objective obj(m, n.Y.col(0), Reduction::sum);
+  SwitchingStats curved, flat;
+  const Vec x = hbf_across(obj, m, m.theta0(), 4.0, curved);
+  Vec y = at_rest(m.theta0());
+  IntegrateOptions o;
+  o.rtol = 1e-10;
+  o.atol = 1e-12;
+  SwitchingOptions exact;
+  exact.step_over = false;
+  integrate_switching_second_order(obj, m, constant_damping(1.0), y, 0.0, grid(4.0, 8), o,
+                                   [](double, const Vec&) { return true; }, flat, exact);
+  const double travelled = (x.head(m.num_params()) - m.theta0()).norm();
+  BOOST_TEST_MESSAGE("flat net: crossings " << curved.crossings << " (curved) / " << flat.crossings << " (flat)");
+  BOOST_TEST(curved.crossings > 0);
+  BOOST_TEST(curved.crossings == flat.crossings);
+  BOOST_TEST((x - y).norm() < 1e-8 * travelled);
+}
+
+BOOST_AUTO_TEST_CASE(runs_send_deep_relu_second_order_flows_across_their_surfaces) {
+  // Through the runner: hbf on a depth-3 ReLU mlp records its crossings; gradient flow is refused.
+  const std::string base = R"(
+    seed = 3
+    [data]
+    kind = "sphere"
+    n = 10
+    d = 4
+    [model]
+    kind = "mlp"
+    depth = 3
+    width = 12
+    [run]
+    t_end = 2.0
+    samples = 5
+    [[methods]]
+  )";
+  Config hbf = Config::parse(base + "kind = \"hbf\"\ndamping = 1.0\n", "test");
+  const RunResult r = run_experiment(parse_experiment(hbf), {});
+  BOOST_TEST_REQUIRE(r.methods.size() == 1u);
+  BOOST_TEST(r.methods[0].outcome.status == Status::completed);
+  BOOST_TEST(r.methods[0].switching.at("crossings") > 0);
+  BOOST_TEST(r.methods[0].final_value("loss") < r.loss0);
+  Config gf = Config::parse(base + "kind = \"gf\"\n", "test");
+  BOOST_CHECK_EXCEPTION(run_experiment(parse_experiment(gf), {}),
+                        input_error,
+                        [](const input_error& e) { return std::string(e.what()).find("slides on curved") != std::string::npos; });
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "dense_loop.hpp"
+#include "event_math.hpp"
 #include "gradflow/core/error.hpp"
 
 namespace gradflow {
@@ -20,6 +21,8 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 using Dopri = detail::Dopri5;
+using detail::Hermite;
+using detail::illinois;
 
 constexpr signed char kInactive = -1, kSliding = 0, kActive = 1;
 
@@ -89,30 +92,6 @@ void box_qp(const Mat& G, const Vec& b, const Vec& lo, const Vec& hi, Vec& beta,
   }
 }
 
-/// Illinois regula falsi on a bracket with g(a) ≥ 0 > g(b): the right end of the final bracket
-/// (where the event has happened), once it is shorter than tol.
-template <class G>
-double illinois(G&& g, double a, double ga, double b, double gb, double tol) {
-  int side = 0;
-  for (int k = 0; k < 100 && b - a > tol; ++k) {
-    double c = (ga * b - gb * a) / (ga - gb);
-    if (!(c > a && c < b)) c = 0.5 * (a + b);
-    const double gc = g(c);
-    if (gc < 0) {
-      b = c;
-      gb = gc;
-      if (side == -1) ga *= 0.5;
-      side = -1;
-    } else {
-      a = c;
-      ga = gc;
-      if (side == 1) gb *= 0.5;
-      side = 1;
-    }
-  }
-  return b;
-}
-
 /// The samples of one neuron that slide on their surfaces x_iᵀw_r = 0.
 struct Slide {
   std::vector<Index> samples;
@@ -129,52 +108,6 @@ struct Item {
   double sign = 1.0;    ///< kind 0: +1 active, −1 inactive; kind 1: −1 lower bound, +1 upper
   double eps = 0.0;
   double t_end = 0.0, q_end = 0.0, estimate = 0.0;
-};
-
-/// The Hermite cubic through p(0) = h0, p'(0) = D0, p(1) = h1, p'(1) = D1 (s ∈ [0, 1]).
-struct Hermite {
-  double h0, D0, h1, D1;
-  double operator()(double s) const {
-    const double s2 = s * s, s3 = s2 * s;
-    return (2 * s3 - 3 * s2 + 1) * h0 + (s3 - 2 * s2 + s) * D0 + (-2 * s3 + 3 * s2) * h1 + (s3 - s2) * D1;
-  }
-  double slope(double s) const {
-    const double s2 = s * s;
-    return (6 * s2 - 6 * s) * (h0 - h1) + (3 * s2 - 4 * s + 1) * D0 + (3 * s2 - 2 * s) * D1;
-  }
-  /// Where p changes sign (p ≥ 0 counts as the pattern's side), in order: one bisection on each
-  /// monotone piece between the roots of p' that changes sign.
-  void sign_changes(std::vector<double>& out) const {
-    out.clear();
-    const double a = 6 * (h0 - h1) + 3 * (D0 + D1), b = -6 * (h0 - h1) - 4 * D0 - 2 * D1, c = D0;
-    double breaks[4] = {0.0, 1.0, 1.0, 1.0};
-    int nb = 1;
-    auto add = [&](double s) {
-      if (s > 0.0 && s < 1.0 && nb < 3) breaks[nb++] = s;
-    };
-    if (std::abs(a) > 1e-14 * (std::abs(b) + std::abs(c))) {
-      const double disc = b * b - 4 * a * c;
-      if (disc > 0) {
-        const double q = -0.5 * (b + std::copysign(std::sqrt(disc), b));
-        add(q / a);
-        if (q != 0.0) add(c / q);
-      }
-    } else if (b != 0.0) {
-      add(-c / b);
-    }
-    if (nb == 3 && breaks[1] > breaks[2]) std::swap(breaks[1], breaks[2]);
-    breaks[nb++] = 1.0;
-    for (int k = 0; k + 1 < nb; ++k) {
-      double lo = breaks[k], hi = breaks[k + 1];
-      const bool side_lo = (*this)(lo) >= 0, side_hi = (*this)(hi) >= 0;
-      if (side_lo == side_hi) continue;
-      for (int it = 0; it < 60 && hi - lo > 1e-15; ++it) {
-        const double mid = 0.5 * (lo + hi);
-        (((*this)(mid) >= 0) == side_lo ? lo : hi) = mid;
-      }
-      out.push_back(0.5 * (lo + hi));
-    }
-  }
 };
 
 /// A transversal crossing stepped over (auto): pair (i, r) goes to mode `to` at time t; zdot is
@@ -216,8 +149,7 @@ class Switcher {
     A_ = Mat::Zero(n_, m_);
     Sg_ = Mat::Constant(n_, m_, -1.0);
     mode_.assign(static_cast<std::size_t>(n_ * m_), kInactive);
-    flips_.assign(mode_.size(), 0);
-    last_flip_.assign(mode_.size(), 0.0);
+    crossings_ = detail::CrossingLog(mode_.size());
     slides_.resize(static_cast<std::size_t>(m_));
   }
 
@@ -316,8 +248,7 @@ class Switcher {
   Mat A_;                          ///< n×m, 1 where the pair is active (0: inactive or sliding)
   Mat Sg_;                         ///< n×m, the side: +1 active, −1 inactive, 0 sliding
   std::vector<signed char> mode_;  ///< n·m, column-major (i + n r)
-  std::vector<long> flips_;
-  std::vector<double> last_flip_;
+  detail::CrossingLog crossings_;
   std::vector<Slide> slides_;      ///< per neuron
   std::vector<Index> sliding_neurons_;
 
@@ -588,17 +519,7 @@ void Switcher::wrong_side(const Mat& Z, const Vec& wnorm, std::vector<std::pair<
 }
 
 void Switcher::record_crossing(Index i, Index r, double t) {
-  ++stats_.crossings;
-  const std::size_t k = id(i, r);
-  if (flips_[k] > 0) {
-    ++stats_.reversals;
-    const double gap = t - last_flip_[k];
-    stats_.min_reversal_interval = std::min(stats_.min_reversal_interval, gap);
-    if (gap < sw_.reversal_window) ++stats_.rapid_reversals;
-  }
-  ++flips_[k];
-  last_flip_[k] = t;
-  stats_.max_crossings_per_pair = std::max(stats_.max_crossings_per_pair, flips_[k]);
+  crossings_.record(id(i, r), t, sw_.reversal_window, stats_);
 }
 
 bool Switcher::resolve(Vec& x, double t, const std::vector<std::pair<Index, Index>>& forced) {

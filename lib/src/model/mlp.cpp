@@ -71,6 +71,8 @@ Mlp::Mlp(Mat X, Index outputs, MlpOptions options, std::vector<Mat> layers)
   const bool relu = options_.activation == Activation::relu;
   surfaces_ = relu && lowest_trained_ < L;
   two_layer_view_ = surfaces_ && lowest_trained_ == L - 1 && outputs_ == 1;
+  if (surfaces_)
+    for (Index l = lowest_trained_; l < L; ++l) surface_offset_.push_back(surface_offset_.back() + X_.rows() * out_[l - 1]);
   if (two_layer_view_) {
     // The fixed features feeding layer L−1, scaled so that z = features · w_r.
     Pass pass;
@@ -90,15 +92,21 @@ Eigen::Map<const Mat> Mlp::layer(const double* theta, Index l) const {
   return {off >= 0 ? theta + off : fixed_[l - 1].data(), out_[l - 1], in_[l - 1]};
 }
 
-void Mlp::forward(const double* theta, Pass& pass, bool derivatives) const {
-  const Index L = depth();
+void Mlp::forward(const double* theta, Pass& pass, bool derivatives, const Vec* pattern) const {
+  const Index L = depth(), n = X_.rows();
   pass.H.resize(L);
   pass.D.resize(L);
   pass.Z.resize(L);
   for (Index l = 1; l < L; ++l) {
     pass.Z[l].noalias() = scale_[l - 1] * (input(pass, l) * layer(theta, l).transpose());
     Mat phi;
-    activate(options_.activation, options_.beta, pass.Z[l], &phi, derivatives ? &pass.D[l] : nullptr);
+    if (pattern && pattern->size() && l >= lowest_trained_) {
+      const Eigen::Map<const Mat> A(pattern->data() + surface_offset_[l - lowest_trained_], n, out_[l - 1]);
+      phi = A.cwiseProduct(pass.Z[l]);
+      if (derivatives) pass.D[l] = A;
+    } else {
+      activate(options_.activation, options_.beta, pass.Z[l], &phi, derivatives ? &pass.D[l] : nullptr);
+    }
     pass.H[l] = with_ones(std::move(phi), options_.bias);
   }
   pass.out.noalias() = scale_[L - 1] * (input(pass, L) * layer(theta, L).transpose());
@@ -135,26 +143,28 @@ void Mlp::residual_gradient(const Vec& theta, const Vec& y, double c, Vec& f, Ve
   backward(theta.data(), pass, c * (pass.out - Eigen::Map<const Mat>(y.data(), X_.rows(), outputs_)), g.data());
 }
 
+std::vector<Mat> Mlp::tangents(const double* theta, const double* v, const Pass& pass) const {
+  // dZ_l = s_l (dH_{l−1} W_lᵀ + H_{l−1} V_lᵀ), dH_l = [σ'(Z_l) ∘ dZ_l, 0].
+  const Index L = depth(), n = X_.rows();
+  std::vector<Mat> dZ(L + 1);
+  Mat dH;  // empty while nothing upstream moves
+  for (Index l = lowest_trained_; l <= L; ++l) {
+    dZ[l] = Mat::Zero(n, out_[l - 1]);
+    if (dH.size()) dZ[l].noalias() += dH * layer(theta, l).transpose();
+    if (trained(l)) dZ[l].noalias() += input(pass, l) * layer(v, l).transpose();
+    dZ[l] *= scale_[l - 1];
+    if (l == L) break;
+    dH = Mat::Zero(n, in_[l]);
+    dH.leftCols(out_[l - 1]) = pass.D[l].cwiseProduct(dZ[l]);
+  }
+  return dZ;
+}
+
 void Mlp::jvp(const Vec& theta, const Vec& v, Vec& Jv) const {
-  // Forward tangents: dZ_l = s_l (dH_{l−1} W_lᵀ + H_{l−1} V_lᵀ), dH_l = [σ'(Z_l) ∘ dZ_l, 0].
   Pass pass;
   forward(theta.data(), pass, true);
-  const Index L = depth(), n = X_.rows();
-  Mat dH;  // empty while nothing upstream moves
-  for (Index l = 1; l <= L; ++l) {
-    Mat dZ = Mat::Zero(n, out_[l - 1]);
-    if (dH.size()) dZ.noalias() += dH * layer(theta.data(), l).transpose();
-    if (trained(l)) dZ.noalias() += input(pass, l) * layer(v.data(), l).transpose();
-    dZ *= scale_[l - 1];
-    if (l == L) {
-      Jv = Eigen::Map<const Vec>(dZ.data(), dZ.size());
-      return;
-    }
-    if (dH.size() || trained(l)) {
-      dH = Mat::Zero(n, in_[l]);
-      dH.leftCols(out_[l - 1]) = pass.D[l].cwiseProduct(dZ);
-    }
-  }
+  const Mat dZ = std::move(tangents(theta.data(), v.data(), pass).back());
+  Jv = Eigen::Map<const Vec>(dZ.data(), dZ.size());
 }
 
 void Mlp::ntk(const Vec& theta, Mat& H) const {
@@ -252,6 +262,60 @@ void Mlp::pattern_gradient(const double* theta, const Mat& A, const Vec& y, doub
     Eigen::Map<Vec>(go, m).noalias() = s * (w.Z.transpose() * w.res);
     if (options_.bias) go[m] = s * w.res.sum();
   }
+}
+
+// ---- SwitchingSurfaces: every hidden unit from the lowest trained layer up ----------------
+
+void Mlp::surface_values(const double* theta, const Vec& A, Vec& z, Vec* scale) const {
+  Pass pass;
+  forward(theta, pass, false, &A);
+  z.resize(surfaces());
+  if (scale) scale->resize(surfaces());
+  for (Index l = lowest_trained_; l < depth(); ++l) {
+    const Index off = surface_offset_[l - lowest_trained_], size = pass.Z[l].size();
+    z.segment(off, size) = Eigen::Map<const Vec>(pass.Z[l].data(), size);
+    if (scale) {
+      const Vec h = input(pass, l).rowwise().norm(), w = layer(theta, l).rowwise().norm();
+      Eigen::Map<Mat>(scale->data() + off, X_.rows(), out_[l - 1]).noalias() = scale_[l - 1] * h * w.transpose();
+    }
+  }
+}
+
+void Mlp::surface_rates(const double* theta, const double* theta_dot, const Vec& A, Vec& zd) const {
+  Pass pass;
+  forward(theta, pass, true, &A);
+  const std::vector<Mat> dZ = tangents(theta, theta_dot, pass);
+  zd.resize(surfaces());
+  for (Index l = lowest_trained_; l < depth(); ++l)
+    zd.segment(surface_offset_[l - lowest_trained_], dZ[l].size()) = Eigen::Map<const Vec>(dZ[l].data(), dZ[l].size());
+}
+
+double Mlp::surface_value(const double* theta, const Vec& A, Index k) const {
+  const Index n = X_.rows();
+  Index l = lowest_trained_;
+  while (k >= surface_offset_[l - lowest_trained_ + 1]) ++l;
+  const Index pair = k - surface_offset_[l - lowest_trained_], i = pair % n, j = pair / n;
+  // Sample i's pass up to layer l, then unit j alone.
+  Eigen::RowVectorXd h = X_.row(i);
+  for (Index m = 1; m < l; ++m) {
+    Eigen::RowVectorXd zm = scale_[m - 1] * (h * layer(theta, m).transpose());
+    if (A.size() && m >= lowest_trained_) {
+      const Index off = surface_offset_[m - lowest_trained_];
+      for (Index u = 0; u < zm.size(); ++u) zm(u) *= A(off + i + n * u);
+    } else {
+      zm = zm.cwiseMax(0.0);  // surfaces exist only for ReLU
+    }
+    h.resize(in_[m]);
+    h.head(out_[m - 1]) = zm;
+    if (options_.bias) h(in_[m] - 1) = 1.0;
+  }
+  return scale_[l - 1] * h.dot(layer(theta, l).row(j));
+}
+
+void Mlp::pattern_gradient(const double* theta, const Vec& A, const Vec& y, double c, double* g) const {
+  Pass pass;
+  forward(theta, pass, true, &A);
+  backward(theta, pass, c * (pass.out - Eigen::Map<const Mat>(y.data(), X_.rows(), outputs_)), g);
 }
 
 // ---- initialisation and the infinite-width kernel ----------------------------------------

@@ -12,6 +12,7 @@
 #include "gradflow/flow/gradient_flow.hpp"
 #include "gradflow/integrate/switching.hpp"
 #include "gradflow/model/piecewise_linear.hpp"
+#include "gradflow/model/switching_surfaces.hpp"
 
 namespace gradflow {
 
@@ -64,14 +65,14 @@ MethodContext::MethodContext(const Problem& problem, const MethodSpec& spec, std
       problem.model().piecewise_linear())
     throw input_error(key("switching") + ": the switching-surface integrator of ReLU flows assumes the squared loss, "
                       "but loss.kind = " + problem.objective().loss().describe() + "; set run.switching = \"off\"");
-  // A ReLU mlp trained below its last hidden layer has curved surfaces (or, with several
-  // outputs, no one-number gain per unit): no event integrator.
-  if (kind_.space == Space::weights && spec_.switching != "off" && problem.model().piecewise_linear() &&
-      !problem.model().as_piecewise_linear())
-    throw input_error(key("switching") + ": " + problem.model().kind() +
-                      " has curved switching surfaces (a trained layer below the last hidden one) or several "
-                      "outputs, which the event integrator does not follow (docs/switching.md); train only the "
-                      "last two layers of a one-output net "
+  // Curved surfaces (a ReLU mlp trained below its last hidden layer) or several outputs: the
+  // second-order flows cross them event by event, but gradient flow would slide on them.
+  if (kind_.space == Space::weights && kind_.order == 1 && spec_.switching != "off" &&
+      problem.model().piecewise_linear() && !problem.model().as_piecewise_linear())
+    throw input_error(key("switching") + ": gradient flow on this " + problem.model().kind() +
+                      " slides on curved switching surfaces (a trained layer below the last hidden one) or on "
+                      "surfaces shared by several outputs, which no integrator here follows (docs/switching.md); "
+                      "use a second-order flow (hbf, nag_flow), train only the last two layers of a one-output net "
                       "(model.train), use gd at a small eta, or set run.switching = \"off\" (the plain stepper, "
                       "which chatters on sliding modes)");
   if (!times_.empty()) check_discrete_horizon(spec_, times_.back(), "run.t_end");
@@ -103,14 +104,27 @@ double MethodContext::value(const std::string& name) const {
 
 namespace {
 
+/// Switching-surface integration locates its events on dopri5's dense output.
+void require_dense_output(const MethodContext& ctx) {
+  if (ctx.spec().integrate.stepper != "dopri5")
+    throw input_error(ctx.key("stepper") + ": switching-surface integration of ReLU flows uses dopri5; set "
+                      "run.switching = \"off\" to use " + ctx.spec().integrate.stepper);
+}
+
 /// The piecewise-linear model whose flows cross their switching surfaces event by event, or null.
 const PiecewiseLinear* switching_model(const MethodContext& ctx) {
   const PiecewiseLinear* net = ctx.problem().model().as_piecewise_linear();  // docs/switching.md
   if (!net || ctx.spec().switching == "off") return nullptr;
-  if (ctx.spec().integrate.stepper != "dopri5")
-    throw input_error(ctx.key("stepper") + ": switching-surface integration of ReLU flows uses dopri5; set "
-                      "run.switching = \"off\" to use " + ctx.spec().integrate.stepper);
+  require_dense_output(ctx);
   return net;
+}
+
+/// The curved-surface view of a ReLU model without the flat one (second-order flows), or null.
+const SwitchingSurfaces* curved_model(const MethodContext& ctx) {
+  const Model& model = ctx.problem().model();
+  if (model.as_piecewise_linear() || !model.as_switching_surfaces() || ctx.spec().switching == "off") return nullptr;
+  require_dense_output(ctx);
+  return model.as_switching_surfaces();
 }
 
 /// The switching integrator's options for the method's scheme (auto or exact).
@@ -183,10 +197,14 @@ void MethodContext::second_order_on_weights(const Damping& damping, double singu
     x = nesterov_series_start(problem_.objective(), problem_.theta0(), singular_gamma, t0);
     times = after(std::move(times), t0);
   }
+  SwitchingStats st;
   if (const PiecewiseLinear* relu = switching_model(*this)) {
-    SwitchingStats st;
     outcome = integrate_switching_second_order(problem_.objective(), *relu, damping, x, start, times, spec_.integrate,
                                                view, st, switching_options(*this));
+    record(switching, st);
+  } else if (const SwitchingSurfaces* curved = curved_model(*this)) {
+    outcome = integrate_curved_second_order(problem_.objective(), *curved, damping, x, start, times, spec_.integrate,
+                                            view, st, switching_options(*this));
     record(switching, st);
   } else {
     outcome = integrate(momentum_flow(problem_.objective(), damping), x, start, times, spec_.integrate, view);

@@ -1,7 +1,8 @@
 #pragma once
 // Event-aware integration of ReLU flows across their switching surfaces z_ir(θ) = 0
 // (docs/switching.md), written against the PiecewiseLinear view of a model
-// (model/piecewise_linear.hpp; TwoLayer with ReLU provides it).
+// (model/piecewise_linear.hpp; TwoLayer with ReLU provides it), and, for the second-order
+// flows only, against the general SwitchingSurfaces view of curved surfaces (a deep mlp).
 //
 // Gradient flow θ̇ = −∇L has a right-hand side that jumps whenever some z_ir changes sign,
 // and a plain adaptive Runge–Kutta method chatters there. These integrators keep the
@@ -40,6 +41,7 @@
 #include "gradflow/integrate/integrate.hpp"
 #include "gradflow/loss/objective.hpp"
 #include "gradflow/model/piecewise_linear.hpp"
+#include "gradflow/model/switching_surfaces.hpp"
 
 namespace gradflow {
 
@@ -110,5 +112,16 @@ Outcome integrate_switching_second_order(const Objective& objective, const Piece
                                          const std::vector<double>& times, const IntegrateOptions& options,
                                          const SampleObserver& observe, SwitchingStats& stats,
                                          const SwitchingOptions& switching = {});
+
+/// The second-order flow of a model with curved switching surfaces (SwitchingSurfaces: a ReLU
+/// mlp trained below its last hidden layer, or with several outputs), state [θ, v]. Every
+/// crossing is an event: located on the dense output, the step cut just past it and the
+/// pattern flipped (the "exact" scheme; the options' step_over is not used). `objective` must be
+/// bound to the model whose as_switching_surfaces() is `model`.
+Outcome integrate_curved_second_order(const Objective& objective, const SwitchingSurfaces& model,
+                                      std::function<double(double)> damping, Vec& state, double t0,
+                                      const std::vector<double>& times, const IntegrateOptions& options,
+                                      const SampleObserver& observe, SwitchingStats& stats,
+                                      const SwitchingOptions& switching = {});
 
 }  // namespace gradflow

@@ -20,6 +20,7 @@
 #include "gradflow/model/activation.hpp"
 #include "gradflow/model/model.hpp"
 #include "gradflow/model/piecewise_linear.hpp"
+#include "gradflow/model/switching_surfaces.hpp"
 
 namespace gradflow {
 
@@ -38,9 +39,10 @@ struct MlpOptions {
 /// With ReLU and only layers L−1 and L trained, z of the last hidden layer is linear in θ
 /// (its inputs are fixed features): as_piecewise_linear() is then the two-layer view the
 /// switching integrators use (one output: its gain is one number per unit). Training a lower
-/// layer curves the surfaces of every unit above it; the model is then piecewise linear
-/// without that view (docs/switching.md).
-class Mlp final : public Model, public PiecewiseLinear {
+/// layer curves the surfaces of every unit above it; the model then offers only the general
+/// SwitchingSurfaces view (every hidden unit from the lowest trained layer up), which the
+/// second-order flows cross event by event (docs/switching.md).
+class Mlp final : public Model, public PiecewiseLinear, public SwitchingSurfaces {
  public:
   /// Layer l's weights `layers[l−1]` (out_l × in_l) at θ0; the trained ones go into theta0().
   Mlp(Mat X, Index outputs, MlpOptions options, std::vector<Mat> layers);
@@ -56,6 +58,7 @@ class Mlp final : public Model, public PiecewiseLinear {
   void residual_gradient(const Vec& theta, const Vec& y, double c, Vec& f, Vec& g) const override;
 
   const PiecewiseLinear* as_piecewise_linear() const override { return two_layer_view_ ? this : nullptr; }
+  const SwitchingSurfaces* as_switching_surfaces() const override { return surfaces_ ? this : nullptr; }
   bool piecewise_linear() const override { return surfaces_; }
 
   /// dist_l = ‖W_l − W_l(0)‖_F / ‖W_l(0)‖_F per trained layer; with ReLU, pattern_change,
@@ -87,9 +90,20 @@ class Mlp final : public Model, public PiecewiseLinear {
   double unit_gain(const double* theta, Index r) const override;
   void add_gain_gradient(const double* theta, Index r, double weight, double* g) const override;
 
+  // SwitchingSurfaces (when piecewise_linear()): pairs of layers l = lowest trained … L−1, each
+  // an n × out_l block, column-major, in layer order.
+  Index surfaces() const override { return surface_offset_.back(); }
+  void surface_values(const double* theta, const Vec& A, Vec& z, Vec* scale) const override;
+  void surface_rates(const double* theta, const double* theta_dot, const Vec& A, Vec& zd) const override;
+  double surface_value(const double* theta, const Vec& A, Index k) const override;
+  void pattern_gradient(const double* theta, const Vec& A, const Vec& y, double c, double* g) const override;
+
  private:
   struct Pass;  // a forward pass's activations (mlp.cpp)
-  void forward(const double* theta, Pass& pass, bool derivatives) const;
+  /// With a pattern (SwitchingSurfaces), the surface layers use A∘Z and A instead of σ and σ'.
+  void forward(const double* theta, Pass& pass, bool derivatives, const Vec* pattern = nullptr) const;
+  /// The forward tangents dZ_l along v, l = 1 … L (empty below the lowest trained layer).
+  std::vector<Mat> tangents(const double* theta, const double* v, const Pass& pass) const;
   /// g = Jᵀ vec(R) from a forward pass (R n×k).
   void backward(const double* theta, const Pass& pass, Mat R, double* g) const;
   /// The input of layer l: X̃ for l = 1, else the pass's H_{l−1}.
@@ -108,6 +122,7 @@ class Mlp final : public Model, public PiecewiseLinear {
   bool surfaces_ = false;        ///< ReLU with a trained layer below the output
   bool two_layer_view_ = false;  ///< ... and flat: lowest trained layer L−1, one output
   Mat features_;  ///< s_{L−1} H_{L−2}: the fixed inputs of layer L−1 (two-layer view)
+  std::vector<Index> surface_offset_{0};  ///< where layer lowest_trained_ + j starts among the pairs
 };
 
 /// c_σ = 1/E σ(g)² with `normalise`, else 1.

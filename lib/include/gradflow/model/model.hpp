@@ -22,7 +22,8 @@
 
 namespace gradflow {
 
-class PiecewiseLinear;  // model/piecewise_linear.hpp
+class PiecewiseLinear;    // model/piecewise_linear.hpp
+class SwitchingSurfaces;  // model/switching_surfaces.hpp
 
 class Model {
  public:
@@ -44,6 +45,9 @@ class Model {
 
   /// The switching integrators' view of a piecewise-linear model (ReLU), or null.
   virtual const PiecewiseLinear* as_piecewise_linear() const { return nullptr; }
+  /// Its switching surfaces in general form (curved ones too), or null: the second-order
+  /// flows cross them event by event where the flat view above is missing.
+  virtual const SwitchingSurfaces* as_switching_surfaces() const { return nullptr; }
   /// True when the model is piecewise linear in θ with switching surfaces (ReLU).
   virtual bool piecewise_linear() const { return as_piecewise_linear() != nullptr; }
 

@@ -16,12 +16,10 @@
 //    w_r's block, so the minimal-norm subdifferential element splits into one small QP per
 //    unit, and the gain ∂f_i/∂z_ir on the active side is one number per unit.
 //
-// A deep ReLU net's first layer has exactly this form, except that its gain depends on the
-// sample (it is the backpropagated signal through the downstream pattern). Its hidden units
-// have curved surfaces whose normals ∇_θ z_ir span every upstream block, so a deep net would
-// have to add the normals n_ir(θ) and per-sample gains, and the integrator's sliding
-// resolution would become a QP coupled across units; z, ż and the pattern field above are
-// all that its transversal crossings (and every second-order flow) need.
+// A deep ReLU net trained below its last hidden layer has curved surfaces whose normals
+// ∇_θ z_ir span every upstream block; it offers only the general SwitchingSurfaces view
+// (switching_surfaces.hpp), which its second-order flows need. Gradient flow slides on such
+// surfaces, and that sliding resolution (a QP coupled across units and layers) is not built.
 #include <Eigen/Dense>
 
 #include "gradflow/core/types.hpp"

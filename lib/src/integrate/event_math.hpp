@@ -1,0 +1,107 @@
+#pragma once
+// Root finding for the switching integrators' events: regula falsi on a step's dense output,
+// the Hermite cubic of z through z and ż at a step's two ends (crossings inside a step), and
+// the per-pair record of crossings. (Internal to lib/src/integrate.)
+#include <algorithm>
+#include <cmath>
+#include <utility>
+#include <vector>
+
+#include "gradflow/integrate/switching.hpp"
+
+namespace gradflow::detail {
+
+/// Illinois regula falsi on a bracket with g(a) ≥ 0 > g(b): the right end of the final bracket
+/// (where the event has happened), once it is shorter than tol.
+template <class G>
+double illinois(G&& g, double a, double ga, double b, double gb, double tol) {
+  int side = 0;
+  for (int k = 0; k < 100 && b - a > tol; ++k) {
+    double c = (ga * b - gb * a) / (ga - gb);
+    if (!(c > a && c < b)) c = 0.5 * (a + b);
+    const double gc = g(c);
+    if (gc < 0) {
+      b = c;
+      gb = gc;
+      if (side == -1) ga *= 0.5;
+      side = -1;
+    } else {
+      a = c;
+      ga = gc;
+      if (side == 1) gb *= 0.5;
+      side = 1;
+    }
+  }
+  return b;
+}
+
+/// The Hermite cubic through p(0) = h0, p'(0) = D0, p(1) = h1, p'(1) = D1 (s ∈ [0, 1]).
+struct Hermite {
+  double h0, D0, h1, D1;
+  double operator()(double s) const {
+    const double s2 = s * s, s3 = s2 * s;
+    return (2 * s3 - 3 * s2 + 1) * h0 + (s3 - 2 * s2 + s) * D0 + (-2 * s3 + 3 * s2) * h1 + (s3 - s2) * D1;
+  }
+  double slope(double s) const {
+    const double s2 = s * s;
+    return (6 * s2 - 6 * s) * (h0 - h1) + (3 * s2 - 4 * s + 1) * D0 + (3 * s2 - 2 * s) * D1;
+  }
+  /// Where p changes sign (p ≥ 0 counts as the pattern's side), in order: one bisection on each
+  /// monotone piece between the roots of p' that changes sign.
+  void sign_changes(std::vector<double>& out) const {
+    out.clear();
+    const double a = 6 * (h0 - h1) + 3 * (D0 + D1), b = -6 * (h0 - h1) - 4 * D0 - 2 * D1, c = D0;
+    double breaks[4] = {0.0, 1.0, 1.0, 1.0};
+    int nb = 1;
+    auto add = [&](double s) {
+      if (s > 0.0 && s < 1.0 && nb < 3) breaks[nb++] = s;
+    };
+    if (std::abs(a) > 1e-14 * (std::abs(b) + std::abs(c))) {
+      const double disc = b * b - 4 * a * c;
+      if (disc > 0) {
+        const double q = -0.5 * (b + std::copysign(std::sqrt(disc), b));
+        add(q / a);
+        if (q != 0.0) add(c / q);
+      }
+    } else if (b != 0.0) {
+      add(-c / b);
+    }
+    if (nb == 3 && breaks[1] > breaks[2]) std::swap(breaks[1], breaks[2]);
+    breaks[nb++] = 1.0;
+    for (int k = 0; k + 1 < nb; ++k) {
+      double lo = breaks[k], hi = breaks[k + 1];
+      const bool side_lo = (*this)(lo) >= 0, side_hi = (*this)(hi) >= 0;
+      if (side_lo == side_hi) continue;
+      for (int it = 0; it < 60 && hi - lo > 1e-15; ++it) {
+        const double mid = 0.5 * (lo + hi);
+        (((*this)(mid) >= 0) == side_lo ? lo : hi) = mid;
+      }
+      out.push_back(0.5 * (lo + hi));
+    }
+  }
+};
+
+/// How often, and when last, each pair crossed: reversals and their intervals in the stats.
+class CrossingLog {
+ public:
+  explicit CrossingLog(std::size_t pairs = 0) : flips_(pairs, 0), last_(pairs, 0.0) {}
+
+  void record(std::size_t pair, double t, double reversal_window, SwitchingStats& stats) {
+    ++stats.crossings;
+    if (flips_[pair] > 0) {
+      ++stats.reversals;
+      const double gap = t - last_[pair];
+      stats.min_reversal_interval = std::min(stats.min_reversal_interval, gap);
+      if (gap < reversal_window) ++stats.rapid_reversals;
+    }
+    ++flips_[pair];
+    last_[pair] = t;
+    stats.max_crossings_per_pair = std::max(stats.max_crossings_per_pair, flips_[pair]);
+  }
+
+ private:
+  std::vector<long> flips_;
+  std::vector<double> last_;
+};
+
+}  // namespace gradflow::detail
