@@ -264,7 +264,7 @@ BOOST_AUTO_TEST_CASE(arora2018_tiny) {
 
 BOOST_AUTO_TEST_CASE(du2018deep_tiny) {
   // Relative distances of an m×m layer scale like 1/m: at widths 8, 16, 32 the trend is already
-  // clear in every group; the kernel statements need the default widths (32 to 512).
+  // clear in every group; the kernel statements need the default widths (32 to 512; ReLU, whose flows slide, 32 to 128).
   const auto r = run_tiny("du2018deep");
   BOOST_TEST(r.claims.size() == 12u);
   for (const char* group : {"relu, L = 3", "relu, L = 5", "tanh, L = 3", "tanh, L = 5"})

@@ -1,12 +1,14 @@
 #pragma once
-// Root finding for the switching integrators' events: regula falsi on a step's dense output,
-// the Hermite cubic of z through z and ż at a step's two ends (crossings inside a step), and
-// the per-pair record of crossings. (Internal to lib/src/integrate.)
+// What the switching integrators share: regula falsi on a step's dense output, the Hermite
+// cubic of z through z and ż at a step's two ends (crossings inside a step), the box QP that
+// decides the sliding modes at an event, and the per-pair record of crossings.
+// (Internal to lib/src/integrate.)
 #include <algorithm>
 #include <cmath>
 #include <utility>
 #include <vector>
 
+#include "gradflow/core/types.hpp"
 #include "gradflow/integrate/switching.hpp"
 
 namespace gradflow::detail {
@@ -80,6 +82,72 @@ struct Hermite {
     }
   }
 };
+
+/// Minimises ½βᵀGβ + bᵀβ over the box lo ≤ β ≤ hi (G positive definite, lo ≤ 0 ≤ hi) by a
+/// primal active-set method started at the feasible point β = 0. On return state[i] is −1 when
+/// β_i sits on lo_i, +1 on hi_i, 0 when free (strictly inside, up to round-off).
+inline void box_qp(const Mat& G, const Vec& b, const Vec& lo, const Vec& hi, Vec& beta, std::vector<int>& state) {
+  const Index k = b.size();
+  beta = Vec::Zero(k);
+  state.assign(static_cast<std::size_t>(k), 0);
+  for (Index i = 0; i < k; ++i)
+    if (!(hi(i) > lo(i))) state[i] = -1;  // a degenerate box: β_i = 0 = lo = hi
+  const double scale = b.cwiseAbs().maxCoeff() + G.cwiseAbs().maxCoeff() * (hi - lo).cwiseAbs().maxCoeff();
+  for (int iter = 0; iter < 20 + 10 * static_cast<int>(k); ++iter) {
+    std::vector<Index> F;
+    for (Index i = 0; i < k; ++i)
+      if (state[i] == 0) F.push_back(i);
+    if (!F.empty()) {
+      const Index f = static_cast<Index>(F.size());
+      Mat GF(f, f);
+      Vec rhs(f);
+      for (Index p = 0; p < f; ++p) {
+        rhs(p) = -b(F[p]);
+        for (Index q = 0; q < k; ++q)
+          if (state[q] != 0) rhs(p) -= G(F[p], q) * beta(q);
+        for (Index q = 0; q < f; ++q) GF(p, q) = G(F[p], F[q]);
+      }
+      const Vec target = GF.ldlt().solve(rhs);
+      double tau = 1.0;
+      Index block = -1;
+      int side = 0;
+      for (Index p = 0; p < f; ++p) {
+        const Index i = F[p];
+        const double step = target(p) - beta(i);
+        if (step < 0 && beta(i) + tau * step < lo(i)) {
+          tau = (lo(i) - beta(i)) / step;
+          block = i;
+          side = -1;
+        } else if (step > 0 && beta(i) + tau * step > hi(i)) {
+          tau = (hi(i) - beta(i)) / step;
+          block = i;
+          side = 1;
+        }
+      }
+      tau = std::clamp(tau, 0.0, 1.0);
+      for (Index p = 0; p < f; ++p) beta(F[p]) += tau * (target(p) - beta(F[p]));
+      if (block >= 0) {
+        state[block] = side;
+        beta(block) = side < 0 ? lo(block) : hi(block);
+        continue;
+      }
+    }
+    // Optimal on the free set: a bound variable whose multiplier has the wrong sign is freed.
+    const Vec q = G * beta + b;
+    Index worst = -1;
+    double worst_v = 1e-14 * scale;
+    for (Index i = 0; i < k; ++i) {
+      if (state[i] == 0 || !(hi(i) > lo(i))) continue;
+      const double v = state[i] < 0 ? -q(i) : q(i);  // at lo the gradient must be ≥ 0, at hi ≤ 0
+      if (v > worst_v) {
+        worst_v = v;
+        worst = i;
+      }
+    }
+    if (worst < 0) return;
+    state[worst] = 0;
+  }
+}
 
 /// How often, and when last, each pair crossed: reversals and their intervals in the stats.
 class CrossingLog {

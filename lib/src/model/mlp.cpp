@@ -290,11 +290,29 @@ void Mlp::surface_rates(const double* theta, const double* theta_dot, const Vec&
     zd.segment(surface_offset_[l - lowest_trained_], dZ[l].size()) = Eigen::Map<const Vec>(dZ[l].data(), dZ[l].size());
 }
 
-double Mlp::surface_value(const double* theta, const Vec& A, Index k) const {
+Mlp::Unit Mlp::pair_unit(Index k) const {
   const Index n = X_.rows();
   Index l = lowest_trained_;
   while (k >= surface_offset_[l - lowest_trained_ + 1]) ++l;
-  const Index pair = k - surface_offset_[l - lowest_trained_], i = pair % n, j = pair / n;
+  const Index pair = k - surface_offset_[l - lowest_trained_];
+  return {l, pair % n, pair / n};
+}
+
+std::vector<Mlp::Unit> Mlp::pair_units(const std::vector<Index>& pairs, Index& top, Index& bottom) const {
+  std::vector<Unit> at;
+  top = lowest_trained_;
+  bottom = depth();
+  for (const Index k : pairs) {
+    at.push_back(pair_unit(k));
+    top = std::max(top, at.back().layer);
+    bottom = std::min(bottom, at.back().layer);
+  }
+  return at;
+}
+
+double Mlp::surface_value(const double* theta, const Vec& A, Index k) const {
+  const Index n = X_.rows();
+  const auto [l, i, j] = pair_unit(k);
   // Sample i's pass up to layer l, then unit j alone.
   Eigen::RowVectorXd h = X_.row(i);
   for (Index m = 1; m < l; ++m) {
@@ -316,6 +334,71 @@ void Mlp::pattern_gradient(const double* theta, const Vec& A, const Vec& y, doub
   Pass pass;
   forward(theta, pass, true, &A);
   backward(theta, pass, c * (pass.out - Eigen::Map<const Mat>(y.data(), X_.rows(), outputs_)), g);
+}
+
+void Mlp::surface_gram(const double* theta, const Vec& A, const std::vector<Index>& pairs, Mat& G) const {
+  const Index s = static_cast<Index>(pairs.size());
+  G = Mat::Zero(s, s);
+  if (s == 0) return;
+  Pass pass;
+  forward(theta, pass, true, &A);
+  Index top = 0, bottom = 0;
+  const std::vector<Unit> at = pair_units(pairs, top, bottom);
+  // Row q of Delta is ∂z_q/∂Z_m at pair q's own sample; n_q·n_p sums, over the trained layers
+  // below both, s_m² (Delta_q · Delta_p)(h_{m−1,i_q} · h_{m−1,i_p}) (the NTK's factorisation).
+  Mat Delta = Mat::Zero(s, out_[top - 1]), Hs;
+  for (Index m = top; m >= lowest_trained_; --m) {
+    for (Index q = 0; q < s; ++q)
+      if (at[q].layer == m) Delta(q, at[q].unit) = 1.0;
+    if (trained(m)) {
+      Hs.resize(s, in_[m - 1]);
+      for (Index q = 0; q < s; ++q) Hs.row(q) = input(pass, m).row(at[q].sample);
+      G.noalias() += (scale_[m - 1] * scale_[m - 1]) * (Delta * Delta.transpose()).cwiseProduct(Hs * Hs.transpose());
+    }
+    if (m == lowest_trained_) break;
+    Mat below = scale_[m - 1] * (Delta * layer(theta, m).leftCols(out_[m - 2]));
+    for (Index q = 0; q < s; ++q) below.row(q).array() *= pass.D[m - 1].row(at[q].sample).array();
+    Delta = std::move(below);
+  }
+}
+
+void Mlp::add_surface_normals(const double* theta, const Vec& A, const std::vector<Index>& pairs, const Vec& beta,
+                              double* g) const {
+  if (pairs.empty()) return;
+  Pass pass;
+  forward(theta, pass, true, &A);
+  Index top = 0, bottom = 0;
+  const std::vector<Unit> at = pair_units(pairs, top, bottom);
+  // One backward pass from the surface layers down, each pair's β seeded at its own unit.
+  Mat delta = Mat::Zero(X_.rows(), out_[top - 1]);
+  for (Index m = top; m >= lowest_trained_; --m) {
+    for (std::size_t q = 0; q < at.size(); ++q)
+      if (at[q].layer == m) delta(at[q].sample, at[q].unit) += beta(static_cast<Index>(q));
+    if (trained(m))
+      Eigen::Map<Mat>(g + offset_of_[m - 1], out_[m - 1], in_[m - 1]).noalias() +=
+          scale_[m - 1] * (delta.transpose() * input(pass, m));
+    if (m > lowest_trained_) delta = back_step(theta, pass, m, delta);
+  }
+}
+
+void Mlp::unit_sensitivities(const double* theta, const Vec& A, const Vec& y, double c, const std::vector<Index>& pairs,
+                             const Vec* beta, Vec& u) const {
+  u.resize(static_cast<Index>(pairs.size()));
+  if (pairs.empty()) return;
+  Pass pass;
+  forward(theta, pass, true, &A);
+  Index top = 0, bottom = 0;
+  const std::vector<Unit> at = pair_units(pairs, top, bottom);
+  Mat delta = c * (pass.out - Eigen::Map<const Mat>(y.data(), X_.rows(), outputs_));
+  for (Index m = depth(); m > bottom; --m) {
+    const Mat dH = scale_[m - 1] * (delta * layer(theta, m).leftCols(out_[m - 2]));  // ∂L/∂H_{m−1}
+    delta = dH.cwiseProduct(pass.D[m - 1]);
+    for (std::size_t q = 0; q < at.size(); ++q)
+      if (at[q].layer == m - 1) {
+        u(static_cast<Index>(q)) = dH(at[q].sample, at[q].unit);
+        if (beta) delta(at[q].sample, at[q].unit) = (*beta)(static_cast<Index>(q));  // u_k α_k
+      }
+  }
 }
 
 // ---- initialisation and the infinite-width kernel ----------------------------------------

@@ -65,16 +65,6 @@ MethodContext::MethodContext(const Problem& problem, const MethodSpec& spec, std
       problem.model().piecewise_linear())
     throw input_error(key("switching") + ": the switching-surface integrator of ReLU flows assumes the squared loss, "
                       "but loss.kind = " + problem.objective().loss().describe() + "; set run.switching = \"off\"");
-  // Curved surfaces (a ReLU mlp trained below its last hidden layer) or several outputs: the
-  // second-order flows cross them event by event, but gradient flow would slide on them.
-  if (kind_.space == Space::weights && kind_.order == 1 && spec_.switching != "off" &&
-      problem.model().piecewise_linear() && !problem.model().as_piecewise_linear())
-    throw input_error(key("switching") + ": gradient flow on this " + problem.model().kind() +
-                      " slides on curved switching surfaces (a trained layer below the last hidden one) or on "
-                      "surfaces shared by several outputs, which no integrator here follows (docs/switching.md); "
-                      "use a second-order flow (hbf, nag_flow), train only the last two layers of a one-output net "
-                      "(model.train), use gd at a small eta, or set run.switching = \"off\" (the plain stepper, "
-                      "which chatters on sliding modes)");
   if (!times_.empty()) check_discrete_horizon(spec_, times_.back(), "run.t_end");
 }
 
@@ -119,7 +109,7 @@ const PiecewiseLinear* switching_model(const MethodContext& ctx) {
   return net;
 }
 
-/// The curved-surface view of a ReLU model without the flat one (second-order flows), or null.
+/// The curved-surface view of a ReLU model without the flat one, or null.
 const SwitchingSurfaces* curved_model(const MethodContext& ctx) {
   const Model& model = ctx.problem().model();
   if (model.as_piecewise_linear() || !model.as_switching_surfaces() || ctx.spec().switching == "off") return nullptr;
@@ -169,10 +159,14 @@ std::vector<double> after(std::vector<double> times, double t0) {
 void MethodContext::flow_on_weights(const System& plain, bool switchable) {
   Vec x = problem_.theta0();
   auto view = [&](double t, const Vec& s) { return observe({.t = t, .theta = &s}); };
+  SwitchingStats st;
   if (const PiecewiseLinear* relu = switchable ? switching_model(*this) : nullptr) {
-    SwitchingStats st;
     outcome = integrate_switching(problem_.objective(), *relu, x, 0.0, times_, spec_.integrate, view, st,
                                   switching_options(*this));
+    record(switching, st);
+  } else if (const SwitchingSurfaces* curved = switchable ? curved_model(*this) : nullptr) {
+    outcome = integrate_curved_gradient_flow(problem_.objective(), *curved, x, 0.0, times_, spec_.integrate, view, st,
+                                             switching_options(*this));
     record(switching, st);
   } else {
     outcome = integrate(plain, x, 0.0, times_, spec_.integrate, view);

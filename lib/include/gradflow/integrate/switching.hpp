@@ -1,8 +1,8 @@
 #pragma once
 // Event-aware integration of ReLU flows across their switching surfaces z_ir(θ) = 0
 // (docs/switching.md), written against the PiecewiseLinear view of a model
-// (model/piecewise_linear.hpp; TwoLayer with ReLU provides it), and, for the second-order
-// flows only, against the general SwitchingSurfaces view of curved surfaces (a deep mlp).
+// (model/piecewise_linear.hpp; TwoLayer with ReLU provides it), and against the general
+// SwitchingSurfaces view of curved surfaces (a deep mlp; integrate/curved.cpp).
 //
 // Gradient flow θ̇ = −∇L has a right-hand side that jumps whenever some z_ir changes sign,
 // and a plain adaptive Runge–Kutta method chatters there. These integrators keep the
@@ -112,6 +112,15 @@ Outcome integrate_switching_second_order(const Objective& objective, const Piece
                                          const std::vector<double>& times, const IntegrateOptions& options,
                                          const SampleObserver& observe, SwitchingStats& stats,
                                          const SwitchingOptions& switching = {});
+
+/// Gradient flow θ̇ = −∇L of a model with curved switching surfaces (SwitchingSurfaces: a ReLU
+/// mlp trained below its last hidden layer, or with several outputs), with Filippov sliding on
+/// any set of surfaces, coupled through the Gram matrix of their normals. Every crossing is
+/// an event (the "exact" scheme; step_over is not used). Leaves θ at the last time reached.
+Outcome integrate_curved_gradient_flow(const Objective& objective, const SwitchingSurfaces& model, Vec& theta, double t0,
+                                       const std::vector<double>& times, const IntegrateOptions& options,
+                                       const SampleObserver& observe, SwitchingStats& stats,
+                                       const SwitchingOptions& switching = {});
 
 /// The second-order flow of a model with curved switching surfaces (SwitchingSurfaces: a ReLU
 /// mlp trained below its last hidden layer, or with several outputs), state [θ, v]. Every

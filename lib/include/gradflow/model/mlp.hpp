@@ -97,8 +97,20 @@ class Mlp final : public Model, public PiecewiseLinear, public SwitchingSurfaces
   void surface_rates(const double* theta, const double* theta_dot, const Vec& A, Vec& zd) const override;
   double surface_value(const double* theta, const Vec& A, Index k) const override;
   void pattern_gradient(const double* theta, const Vec& A, const Vec& y, double c, double* g) const override;
+  void surface_gram(const double* theta, const Vec& A, const std::vector<Index>& pairs, Mat& G) const override;
+  void add_surface_normals(const double* theta, const Vec& A, const std::vector<Index>& pairs, const Vec& beta,
+                           double* g) const override;
+  void unit_sensitivities(const double* theta, const Vec& A, const Vec& y, double c, const std::vector<Index>& pairs,
+                          const Vec* beta, Vec& u) const override;
 
  private:
+  struct Unit {
+    Index layer, sample, unit;
+  };
+  /// Pair k's (layer, sample, unit).
+  Unit pair_unit(Index k) const;
+  /// The listed pairs' units, and the highest and lowest of their layers.
+  std::vector<Unit> pair_units(const std::vector<Index>& pairs, Index& top, Index& bottom) const;
   struct Pass;  // a forward pass's activations (mlp.cpp)
   /// With a pattern (SwitchingSurfaces), the surface layers use A∘Z and A instead of σ and σ'.
   void forward(const double* theta, Pass& pass, bool derivatives, const Vec* pattern = nullptr) const;
