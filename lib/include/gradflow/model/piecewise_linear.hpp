@@ -18,8 +18,8 @@
 //
 // A deep ReLU net trained below its last hidden layer has curved surfaces whose normals
 // ∇_θ z_ir span every upstream block; it offers only the general SwitchingSurfaces view
-// (switching_surfaces.hpp), which its second-order flows need. Gradient flow slides on such
-// surfaces, and that sliding resolution (a QP coupled across units and layers) is not built.
+// (switching_surfaces.hpp); there the sliding resolution is one QP coupled across units and
+// layers through the Gram matrix of the normals (integrate/curved.cpp).
 #include <Eigen/Dense>
 
 #include "gradflow/core/types.hpp"
