@@ -381,8 +381,7 @@ void CurvedCrosser::resolve_first(Vec& x, double t) {
   model_.surface_values(x.data(), A_, z, &scale);
   ++stats_.forward_evals;
   std::vector<Index> C = slides_;  // the pairs to decide
-  std::vector<double> before;      // their sides before (1, 0; −1: sliding)
-  for (const Index k : slides_) before.push_back(-1.0);
+  std::vector<double> before(slides_.size(), -1.0);  // their sides before (1, 0; −1: sliding)
   const double floor = eps_floor(scale);
   for (Index k = 0; k < S_; ++k) {
     if (sliding_[static_cast<std::size_t>(k)] || !(k == located_ || sign(k) * z(k) < -eps(k, scale, floor))) continue;
