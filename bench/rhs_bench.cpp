@@ -18,7 +18,37 @@
 
 using namespace gradflow;
 
+#ifdef GRADFLOW_BENCH_OPENBLAS
+extern "C" {
+void dgemm_(const char* ta, const char* tb, const int* m, const int* n, const int* k, const double* alpha,
+            const double* a, const int* lda, const double* b, const int* ldb, const double* beta, double* c,
+            const int* ldc);
+void openblas_set_num_threads(int);
+char* openblas_get_corename(void);
+}
+#endif
+
 namespace {
+
+/// The instruction set the kernels were compiled for.
+const char* isa() {
+#if defined(__AVX512F__)
+  return "AVX-512";
+#elif defined(__AVX2__)
+  return "AVX2";
+#else
+  return "SSE2";
+#endif
+}
+
+#ifdef GRADFLOW_BENCH_OPENBLAS
+/// C = op(A) op(B) through OpenBLAS (column-major, as Eigen's Mat).
+void blas_gemm(bool ta, bool tb, const Mat& A, const Mat& B, Index rows, Index cols, Index depth, Mat& C) {
+  const int m = int(rows), n = int(cols), k = int(depth), lda = int(A.rows()), ldb = int(B.rows()), ldc = int(C.rows());
+  const double one = 1.0, zero = 0.0;
+  dgemm_(ta ? "T" : "N", tb ? "T" : "N", &m, &n, &k, &one, A.data(), &lda, B.data(), &ldb, &zero, C.data(), &ldc);
+}
+#endif
 
 struct Net {
   Mat X;
@@ -76,11 +106,16 @@ int main(int argc, char** argv) {
   const Case cases[] = {{"relu2", Activation::relu, false}, {"relu", Activation::relu, true}, {"tanh", Activation::tanh, true}};
   std::string load;
   std::getline(std::ifstream("/proc/loadavg"), load);
-  std::printf("## Right-hand side vs its two GEMMs (median of %d repeats; times in ms)\n\n", repeats);
+  std::printf("## Right-hand side vs its two GEMMs (median of %d repeats; times in ms; kernels built for %s)\n\n",
+              repeats, isa());
   std::printf("Load average at start (other processes on the 2 cores): %s\n\n", load.c_str());
-  std::printf("| n | d | m | net | thr | 2 GEMMs | RHS | RHS/GEMMs | naive RHS | naive/RHS | tanh pass | tanh share "
-              "| std::tanh pass | its share | 1 vs 2 thr bitwise |\n");
-  std::printf("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+#ifdef GRADFLOW_BENCH_OPENBLAS
+  std::printf("OpenBLAS kernels: %s (OPENBLAS_CORETYPE, set by bench/run.sh for the instruction set built for).\n\n",
+              openblas_get_corename());
+#endif
+  std::printf("| n | d | m | net | thr | 2 GEMMs Eigen | 2 GEMMs OpenBLAS | RHS | RHS / fastest GEMMs | naive RHS | naive/RHS "
+              "| tanh pass | tanh share | std::tanh pass | its share | 1 vs 2 thr bitwise |\n");
+  std::printf("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
   for (const Size& sz : sizes) {
     for (const Case& c : cases) {
       Net net = make(sz.n, sz.d, sz.m, c.act, c.train);
@@ -94,12 +129,22 @@ int main(int argc, char** argv) {
         if (thr == 1) f1 = f, g1 = g;
         const bool same = std::memcmp(f.data(), f1.data(), sizeof(double) * f.size()) == 0 &&
                           std::memcmp(g.data(), g1.data(), sizeof(double) * g.size()) == 0;
-        std::vector<double> tg, tr, tn, tt, ts;
+        std::vector<double> tg, tb, tr, tn, tt, ts;
+#ifdef GRADFLOW_BENCH_OPENBLAS
+        openblas_set_num_threads(thr);
+        const Mat Wm = W;
+#endif
         for (int k = 0; k < repeats; ++k) {
           tg.push_back(bench::time_per_call([&] {
             Z.noalias() = net.X * W.transpose();
             G.noalias() = M.transpose() * net.X;
           }));
+#ifdef GRADFLOW_BENCH_OPENBLAS
+          tb.push_back(bench::time_per_call([&] {
+            blas_gemm(false, true, net.X, Wm, sz.n, sz.m, sz.d, Z);
+            blas_gemm(true, false, M, net.X, sz.m, sz.d, sz.n, G);
+          }));
+#endif
           tr.push_back(bench::time_per_call([&] { net.model.residual_gradient(net.theta, net.y, 1.0, f, g); }));
           if (thr == 1) tn.push_back(bench::time_per_call([&] { naive_rhs(net, c.act, f, g); }));
           if (c.act == Activation::tanh) {
@@ -113,8 +158,11 @@ int main(int argc, char** argv) {
           }
         }
         const double mg = bench::median(tg), mr = bench::median(tr);
-        std::printf("| %ld | %ld | %ld | %s | %d | %.3f | %.3f | **%.2f** |", long(sz.n), long(sz.d), long(sz.m), c.name, thr,
-                    1e3 * mg, 1e3 * mr, mr / mg);
+        const double mb = tb.empty() ? mg : bench::median(tb);
+        std::printf("| %ld | %ld | %ld | %s | %d | %.3f |", long(sz.n), long(sz.d), long(sz.m), c.name, thr, 1e3 * mg);
+        if (!tb.empty()) std::printf(" %.3f |", 1e3 * mb);
+        else std::printf(" – |");
+        std::printf(" %.3f | **%.2f** |", 1e3 * mr, mr / std::min(mg, mb));
         if (!tn.empty()) std::printf(" %.3f | %.1f× |", 1e3 * bench::median(tn), bench::median(tn) / mr);
         else std::printf(" – | – |");
         if (!tt.empty()) std::printf(" %.3f | %.0f%% |", 1e3 * bench::median(tt), 100 * bench::median(tt) / mr);

@@ -77,6 +77,9 @@ class TwoLayer final : public Model, public PiecewiseLinear {
   /// (`r_in`), or r = c (f − y) with f = f(θ) written to `f` (`y` given). Two GEMMs and one
   /// elementwise pass (two for tanh); scratch is per thread and reused.
   void fused(const Vec& theta, const Vec* y, double c, const Vec* r_in, Vec* f, Vec& g) const;
+  /// fused() for ReLU, in tiles of Z that stay in cache; only the pattern is kept between the
+  /// GEMMs, one byte per entry.
+  void fused_relu(const Vec& theta, const Vec* y, double c, const Vec* r_in, Vec* f, Vec& g) const;
   /// a inside θ (trained) or the fixed one.
   const double* outer_ptr(const double* theta) const {
     return options_.train_outer ? theta + width() * X_.cols() : a_fixed_.data();
