@@ -14,96 +14,25 @@
 
 #include "common.hpp"
 #include "gradflow/gradflow.hpp"
-#include "gradflow/integrate/switching.hpp"
 #include "peers.hpp"
+#include "relu2_flow.hpp"
 
 using namespace gradflow;
 
-namespace {
-
-struct Net {
-  Dataset data;
-  ModelInstance inst;
-  std::unique_ptr<Objective> obj;
-  const TwoLayer& model() const { return dynamic_cast<const TwoLayer&>(*inst.model); }
-};
-
-Net make_problem(Index n, Index d, Index m) {
-  Rng rng(2024);
-  DataOptions dopt;
-  dopt.kind = "sphere";
-  dopt.n = n;
-  dopt.d = d;
-  Net p;
-  p.data = make_dataset(dopt, rng);
-  ModelOptions mo;
-  mo.kind = "relu2";
-  mo.scaling = "ntk";
-  mo.width = m;
-  p.inst = make_model(mo, p.data, rng);
-  p.obj = std::make_unique<Objective>(*p.inst.model, p.data.Y, Reduction::sum);
-  return p;
-}
-
-struct Point {
-  std::string integrator;
-  double rtol = 0, t = 0, wall = 0, error = std::nan("");
-  long evals = 0;
-  std::string status, note;
-};
-
-/// One gradflow run to t_end ("auto", "exact" or "off"), stopped at the first of 100 samples
-/// past the wall limit.
-Point run_gradflow(const Net& p, const std::string& scheme, double rtol, double t_end, double wall_limit,
-                   Vec& theta) {
-  IntegrateOptions o;
-  o.rtol = rtol;
-  o.atol = 1e-2 * rtol;
-  o.max_steps = 100'000'000;
-  std::vector<double> times;
-  for (int k = 1; k <= 100; ++k) times.push_back(t_end * k / 100);
-  theta = p.inst.theta0;
-  const double t0 = bench::now();
-  auto keep = [&](double, const Vec&) { return bench::now() - t0 < wall_limit; };
-  Outcome out;
-  SwitchingStats st;
-  if (scheme == "off") {
-    out = integrate(gradient_flow(*p.obj), theta, 0.0, times, o, keep);
-  } else {
-    SwitchingOptions so;
-    so.step_over = scheme == "auto";
-    out = integrate_switching(*p.obj, p.model(), theta, 0.0, times, o, keep, st, so);
-  }
-  Point pt;
-  pt.integrator = "gradflow " + scheme;
-  pt.rtol = rtol;
-  pt.t = out.t;
-  pt.wall = bench::now() - t0;
-  pt.evals = out.counters.rhs_evals;
-  pt.status = out.t >= t_end ? "completed" : "wall_limit";
-  if (scheme != "off") {
-    char buf[160];
-    std::snprintf(buf, sizeof buf, "%ld steps, %ld events, %ld stepped over, %ld kink cuts, %ld sliding episodes",
-                  out.counters.steps_accepted, st.events, st.stepped_crossings, st.kink_cuts, st.sliding_episodes);
-    pt.note = buf;
-    if (st.large_jumps > 0) pt.note += ", " + std::to_string(st.large_jumps) + " large jumps";
-  }
-  return pt;
-}
-
-}  // namespace
+using bench::make_problem;
+using bench::Net;
+using bench::Point;
+using bench::run_gradflow;
 
 int main(int argc, char** argv) {
   const double wall_limit = argc > 1 ? std::stod(argv[1]) : 60.0;
   const Index n = 100, d = 10, m = 1000;
   const double t_end = 5.0;
   bench::set_threads(1);
+  setenv("OPENBLAS_NUM_THREADS", "1", 1);  // the peer's BLAS, before it imports NumPy
   const Net p = make_problem(n, d, m);
   bench::ScratchDir dir;
-  bench::write_bin(dir.file("X.bin"), p.data.X);
-  bench::write_bin(dir.file("y.bin"), p.data.Y);
-  bench::write_bin(dir.file("theta0.bin"), p.inst.theta0);
-  bench::write_bin(dir.file("a.bin"), p.model().outer(p.inst.theta0));
+  bench::write_problem(p, dir);
   const double s = p.model().options().scale;
 
   Vec ref;

@@ -14,7 +14,7 @@ bash scripts/install-packages.sh "${peers[@]}"
 bash scripts/setup.sh >/dev/null  # the project's own packages
 
 names=("$@")
-((${#names[@]})) || names=(rhs_bench switching_bench flow_bench gd_bench modal_bench auto_bench)
+((${#names[@]})) || names=(rhs_bench switching_bench flow_bench gd_bench modal_bench auto_bench scale_bench)
 targets=()
 for name in "${names[@]}"; do [ -f "bench/$name.cpp" ] && targets+=("$name"); done
 

@@ -48,15 +48,12 @@ struct Hermite {
     const double s2 = s * s;
     return (6 * s2 - 6 * s) * (h0 - h1) + (3 * s2 - 4 * s + 1) * D0 + (3 * s2 - 2 * s) * D1;
   }
-  /// Where p changes sign (p ≥ 0 counts as the pattern's side), in order: one bisection on each
-  /// monotone piece between the roots of p' that changes sign.
-  void sign_changes(std::vector<double>& out) const {
-    out.clear();
+  /// The roots of p' inside (0, 1), ascending; returns how many (at most 2).
+  int critical_points(double s[2]) const {
     const double a = 6 * (h0 - h1) + 3 * (D0 + D1), b = -6 * (h0 - h1) - 4 * D0 - 2 * D1, c = D0;
-    double breaks[4] = {0.0, 1.0, 1.0, 1.0};
-    int nb = 1;
-    auto add = [&](double s) {
-      if (s > 0.0 && s < 1.0 && nb < 3) breaks[nb++] = s;
+    int k = 0;
+    auto add = [&](double x) {
+      if (x > 0.0 && x < 1.0 && k < 2) s[k++] = x;
     };
     if (std::abs(a) > 1e-14 * (std::abs(b) + std::abs(c))) {
       const double disc = b * b - 4 * a * c;
@@ -68,8 +65,24 @@ struct Hermite {
     } else if (b != 0.0) {
       add(-c / b);
     }
-    if (nb == 3 && breaks[1] > breaks[2]) std::swap(breaks[1], breaks[2]);
-    breaks[nb++] = 1.0;
+    if (k == 2 && s[0] > s[1]) std::swap(s[0], s[1]);
+    return k;
+  }
+  /// The smallest value of p on [0, 1]: at an end or at a critical point.
+  double min_value() const {
+    double s[2];
+    const int k = critical_points(s);
+    double lo = std::min(h0, h1);
+    for (int j = 0; j < k; ++j) lo = std::min(lo, (*this)(s[j]));
+    return lo;
+  }
+  /// Where p changes sign (p ≥ 0 counts as the pattern's side), in order: one bisection on each
+  /// monotone piece between the roots of p' that changes sign.
+  void sign_changes(std::vector<double>& out) const {
+    out.clear();
+    double breaks[4] = {0.0, 1.0, 1.0, 1.0};
+    const int nb = critical_points(breaks + 1) + 2;
+    breaks[nb - 1] = 1.0;
     for (int k = 0; k + 1 < nb; ++k) {
       double lo = breaks[k], hi = breaks[k + 1];
       const bool side_lo = (*this)(lo) >= 0, side_hi = (*this)(hi) >= 0;

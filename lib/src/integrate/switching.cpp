@@ -352,13 +352,20 @@ void Switcher::scan_crossings(Visit&& visit) {
       const signed char md = mode_[id(i, r)];
       if (md == kSliding) continue;
       const double sg = md, e = E_(i, r);
-      const Hermite p{sg * Z0_(i, r), sg * Zd0_(i, r) * h, H1_(i, r), sg * Zd1_(i, r) * h};
+      // A start within ε on the wrong side is the round-off of the last projection onto the
+      // surface: it counts as on it, or its sign change at s = 0 would be an event at once, again
+      // after every bounce (Zeno).
+      const double z0 = sg * Z0_(i, r);
+      const Hermite p{z0 < 0 && z0 >= -e ? 0.0 : z0, sg * Zd0_(i, r) * h, H1_(i, r), sg * Zd1_(i, r) * h};
       if (p.h1 < -e) {
         visit(i, r, sg, e, p);
         continue;
       }
       if (!dip(r) || !(p.D0 < 0 && p.D1 > 0)) continue;
       if (std::min(p.h0, p.h1) >= (4.0 / 27.0) * (p.D1 - p.D0)) continue;
+      // A dip counts only beyond the hysteresis ε, as an end does: a grazing pair put back on its
+      // surface by a bounce would otherwise be found again at once, step after step (Zeno).
+      if (p.min_value() >= -e) continue;
       visit(i, r, sg, e, p);
     }
   }

@@ -49,6 +49,19 @@ Workspace& workspace() {
   return w;
 }
 
+/// The residual r = c (s f − y), with f scaled by s in place (or r = r_in when f is not
+/// computed), and XR = diag(r) X, the second GEMM's right factor.
+const Vec& weigh_rows(Workspace& ws, const Mat& X, double s, double c, Vec* f, const Vec* y, const Vec* r_in) {
+  if (f) {
+    *f *= s;
+    ws.r.noalias() = c * (*f - *y);
+  } else {
+    ws.r = *r_in;
+  }
+  ws.XR.noalias() = ws.r.asDiagonal() * X;
+  return ws.r;
+}
+
 /// Elementwise passes run on both cores only where the memory traffic pays for the fork
 /// (measured by bench/rhs_bench.cpp). Every partition keeps the per-entry summation order,
 /// so results do not depend on the thread count.
@@ -183,14 +196,7 @@ void TwoLayer::fused(const Vec& theta, const Vec* y, double c, const Vec* r_in, 
     }
   }
 
-  Vec& r = ws.r;
-  if (need_f) {
-    *f *= s;
-    r.noalias() = c * (*f - *y);
-  } else {
-    r = *r_in;
-  }
-  ws.XR.noalias() = r.asDiagonal() * X_;
+  const Vec& r = weigh_rows(ws, X_, s, c, f, y, r_in);
 
   g.resize(num_params());
   Eigen::Map<Vec> ga(g.data() + m * d, train ? m : 0);
@@ -280,14 +286,7 @@ void TwoLayer::fused_relu(const Vec& theta, const Vec* y, double c, const Vec* r
     for (Index b = 0; b < blocks; ++b) *f += ws.fpart.col(b);
   }
 
-  Vec& r = ws.r;
-  if (need_f) {
-    *f *= s;
-    r.noalias() = c * (*f - *y);
-  } else {
-    r = *r_in;
-  }
-  ws.XR.noalias() = r.asDiagonal() * X_;
+  weigh_rows(ws, X_, s, c, f, y, r_in);
   const Mat& XR = ws.XR;
 
   g.resize(num_params());
