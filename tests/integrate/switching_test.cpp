@@ -46,6 +46,7 @@ BOOST_AUTO_TEST_SUITE(switching)
 // There the inactive side pushes w1 up (ẇ1 = (y2 − w2 sin φ) cos φ > 0) and the active side
 // down (by −res1 = −1 more), so w slides on w1 = 0 with Filippov weight α = (1 − w2 sin φ) cos φ
 // ∈ (0, 1) and ẇ2 = (y2 − w2 sin φ) sin φ: w2(t) = w2* + (w2(t_s) − w2*) e^{−sin²φ (t − t_s)}.
+// auto steps over the onset (the step is not cut at t_s); exact cuts it there.
 BOOST_AUTO_TEST_CASE(one_neuron_sliding_matches_closed_form) {
   const double phi = M_PI / 3, c = std::cos(phi), s = std::sin(phi);
   Mat X(3, 2);
@@ -104,6 +105,20 @@ BOOST_AUTO_TEST_CASE(one_neuron_sliding_matches_closed_form) {
   BOOST_TEST(st.crossings == 0);
   BOOST_TEST(std::abs(theta(0)) < 1e-14);  // kept exactly on the surface
   BOOST_TEST(out.counters.rhs_evals < 3000);
+  BOOST_TEST(st.stepped_onsets == 1);  // auto steps over the onset of sliding
+  BOOST_TEST(st.events == 0);
+  // exact cuts the step there instead, to the same closed form.
+  SwitchingStats se;
+  Vec th_exact = w0;
+  double worst_exact = 0;
+  integrate_switching(obj, model, th_exact, 0.0, times, o, [&](double t, const Vec& x) {
+    worst_exact = std::max(worst_exact, (x - exact(t)).cwiseAbs().maxCoeff());
+    return true;
+  }, se, exact_scheme());
+  BOOST_TEST(worst_exact < 1e-8);
+  BOOST_TEST(se.events == 1);
+  BOOST_TEST(se.sliding_episodes == 1);
+  BOOST_TEST(se.stepped_onsets == 0);
 }
 
 // A transversal crossing: x2 = (−0.6, 0.8) with y2 = 1 pushes w1 down on both sides of

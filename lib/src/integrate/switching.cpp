@@ -45,12 +45,15 @@ struct Item {
   double t_end = 0.0, q_end = 0.0, estimate = 0.0;
 };
 
-/// A transversal crossing stepped over (auto): pair (i, r) goes to mode `to` at time t; zdot is
-/// the rate of its z just after, on the new side.
+/// A crossing stepped over (auto): pair (i, r) goes to mode `to` at time t; zdot is the rate of
+/// its z just after, on the new side (0 for an onset of sliding). The field on w_r jumps by
+/// coef·u, u = x_i off the neuron's sliding span: coef = ∓gain·res_i for a transversal crossing,
+/// −ż/‖u‖² for an onset, which cancels the normal rate.
 struct Kink {
   Index i = 0, r = 0;
-  double t = 0.0, zdot = 0.0;
+  double t = 0.0, zdot = 0.0, coef = 0.0;
   signed char to = 0;
+  bool onset() const { return to == 0; }
 };
 
 /// Everything the two integrators share: the pattern, the sliding sets, the pattern-fixed field,
@@ -123,6 +126,11 @@ class Switcher {
   /// auto: the change `delta` that the kinks before te make to the pattern-fixed state xe at te;
   /// returns the weighted size of its second-order part (≤ 1: within the tolerance).
   double kink_correction(double te, const Vec& xe, Vec& delta);
+  /// auto, first order: do neuron r's sliding coefficients stay in [0, 1] at the step's end with
+  /// its kinks [kb, ke) applied (onsets joining the sliding set)?
+  bool slide_holds(Index r, const Kink* kb, const Kink* ke) const;
+  /// Puts the pairs that started sliding before t exactly on their surfaces.
+  void project_onsets(double t, Vec& x) const;
   double corrected_z(Index i, Index r, double t);
   double refine_event(double t_event);
   /// The direction in w_r's block in which pair (i, r) switching moves the field: x_i, minus
@@ -506,7 +514,10 @@ bool Switcher::resolve_first(Vec& x, double t, const std::vector<std::pair<Index
     c = slides_[r].samples;
     for (const Index i : K) {
       const double rel = std::abs(Z(i, r)) / (xnorm_(i) * wnorm(r) + 1e-300);
-      if (rel > sw_.project_limit) {  // far across: a missed event; flip it, do not project
+      if (rel > sw_.project_limit) {
+        // Far on its own side: a forced pair (auto) that the kinks' second-order terms kept back.
+        if (Sg_(i, r) * Z(i, r) > 0) continue;
+        // Far across: a missed event; flip it, do not project.
         ++stats_.large_jumps;
         set_mode(i, r, static_cast<signed char>(-mode_[id(i, r)]));
         ++stats_.switches;
@@ -674,11 +685,11 @@ std::optional<double> Switcher::accepted_auto() {
       }
       ends_known = true;
     }
-    // First order: a pair that crosses and comes back, or a neuron that slides, is an event.
-    if (!second_ && (roots.size() > 1 || !slides_[r].samples.empty())) return event_at(t0_ + roots[0] * h, i, r);
+    // First order: a pair that crosses and comes back is an event.
+    if (!second_ && roots.size() > 1) return event_at(t0_ + roots[0] * h, i, r);
     double side = sg;
     for (const double s : roots) {
-      kinks_.push_back({i, r, t0_ + s * h, sg * p.slope(s) / h, side > 0 ? kInactive : kActive});
+      kinks_.push_back({i, r, t0_ + s * h, sg * p.slope(s) / h, 0.0, side > 0 ? kInactive : kActive});
       side = -side;
     }
   });
@@ -713,7 +724,9 @@ std::optional<double> Switcher::accepted_auto() {
     const Vec& xe = state_at(t_cut);
     const double err = kink_correction(t_cut, xe, delta_);
     const double factor = err > 0 ? 0.9 * std::pow(err, -0.25) : 5.0;
-    max_dt_ = (t_cut - t0_) * std::clamp(factor, 0.2, 5.0);
+    // A limit only where the kinks' error would bind: a step cut at an event just after its
+    // kinks says nothing about how long the next may be.
+    max_dt_ = factor < 5.0 ? (t_cut - t0_) * std::max(factor, 0.2) : std::numeric_limits<double>::infinity();
     if (err <= 1.0 || attempt == 3) break;
     t_cut = t0_ + (t_cut - t0_) * std::clamp(factor, 0.2, 0.9);
     forced_.clear();
@@ -725,9 +738,12 @@ std::optional<double> Switcher::accepted_auto() {
 
 /// The kinks of one neuron interact: each changes ẇ_r (first order) or v̇_r (second), which moves
 /// the z of every sample of the neuron. Per neuron, in time order, each crossing time is shifted
-/// by what the earlier kinks moved its z, its rates before and after are updated, and a crossing
-/// that is no longer transversal becomes an event; a pair of the neuron that crosses only on the
-/// corrected path (found at the step's end) is an event too.
+/// by what the earlier kinks moved its z, and its rates before and after are updated. First
+/// order: a crossing where both sides push into the surface starts a sliding mode (an onset,
+/// stepped over too); one whose rate nearly vanishes on the new side is an event, and so is any
+/// later crossing of a neuron after its onset. A pair of the neuron that crosses only on the
+/// corrected path (found at the step's end), or a sliding coefficient of the neuron out of
+/// [0, 1] at the end with the new pattern, is an event too.
 template <class EventAt>
 void Switcher::settle_kinks(EventAt&& event_at) {
   const double h = t1_ - t0_;
@@ -747,8 +763,13 @@ void Switcher::settle_kinks(EventAt&& event_at) {
     const std::size_t first = settled.size();
     coef.clear();
     dir.clear();
+    bool onset = false;
     for (std::size_t q = begin; q < end; ++q) {
       Kink k = kinks_[q];
+      if (onset) {  // the neuron's field changed shape at the onset: resolve this one exactly
+        event_at(k.t, k.i, r);
+        break;
+      }
       const auto xi = X_.row(k.i);
       double dz = 0.0, dzdot = 0.0;
       for (std::size_t j = first; j < settled.size(); ++j) {
@@ -766,18 +787,28 @@ void Switcher::settle_kinks(EventAt&& event_at) {
       const double c = -sig * lerp(gain0_, gain1_, r, k.t) * lerp(res0_, res1_, k.i, k.t);
       Vec u = jump_direction(k.i, r);
       k.zdot = before;
+      k.coef = c;
       if (!second_) {  // the pair's own term: ż jumps by c x_iᵀu = c ‖u‖²
         const double after = before + c * u.squaredNorm();
-        if (!(after * before > 0) || std::abs(after) < sw_.transversal_margin * std::abs(before)) {
+        if (!(after * before > 0)) {  // both sides push into the surface: it slides from here
+          onset = true;
+          k.to = kSliding;
+          k.coef = -before / u.squaredNorm();
+          k.zdot = 0.0;
+        } else if (std::abs(after) < sw_.transversal_margin * std::abs(before)) {
           event_at(k.t, k.i, r);
           break;
+        } else {
+          k.zdot = after;
         }
-        k.zdot = after;
       }
       settled.push_back(k);
-      coef.push_back(c);
+      coef.push_back(k.coef);
       dir.push_back(std::move(u));
     }
+    if (!second_ && settled.size() > first && (onset || !slides_[r].samples.empty()) &&
+        !slide_holds(r, settled.data() + first, settled.data() + settled.size()))
+      event_at(settled[first].t, settled[first].i, r);
     // Every pair of the neuron: on its side (after its kinks) at the end of the corrected path?
     // A kinked pair that went back is resolved at its kink; another pair crossed on the way.
     if (settled.size() > first) {
@@ -823,16 +854,17 @@ double Switcher::corrected_z(Index i, Index r, double t) {
   double z = model_.preactivation(state_at(t).data(), i, r);
   for (const Kink& k : kinks_) {
     if (k.r != r || !(k.t < t) || (k.i == i)) continue;
-    const double tau = t - k.t, sig = k.to == kActive ? 1.0 : -1.0;
-    const double c = -sig * lerp(gain0_, gain1_, r, k.t) * lerp(res0_, res1_, k.i, k.t);
-    z += c * (second_ ? 0.5 * tau * tau : tau) * X_.row(i).dot(jump_direction(k.i, r));
+    const double tau = t - k.t;
+    z += k.coef * (second_ ? 0.5 * tau * tau : tau) * X_.row(i).dot(jump_direction(k.i, r));
   }
   return z;
 }
 
 /// A hard crossing's time, found on the Hermite cubic, refined on the step's dense output (with
 /// the neuron's kinks) by Illinois regula falsi: the right end of the final bracket, so that the
-/// pair has crossed there by round-off only, as in exact's location.
+/// pair has crossed there by round-off only, as in exact's location. A pair that does not cross
+/// on the corrected path (an earlier kink of its neuron turned it back) is not forced: the step
+/// is still cut there, and the next one looks again.
 double Switcher::refine_event(double t_event) {
   const auto [i, r] = forced_.front();
   const double sg = Sg_(i, r), h = t1_ - t0_;
@@ -842,9 +874,46 @@ double Switcher::refine_event(double t_event) {
   double ga = g(a), gb = g(b);
   if (ga < 0) ga = g(a = t0_);
   if (gb >= 0) gb = g(b = t1_);
-  if (!(ga >= 0 && gb < 0)) return t_event;
+  if (!(ga >= 0 && gb < 0)) {
+    if (ga >= 0 && gb >= 0) forced_.clear();
+    return t_event;
+  }
   const double tol = 1e-13 * h + 4 * std::numeric_limits<double>::epsilon() * std::abs(t1_);
   return illinois(g, a, ga, b, gb, tol);
+}
+
+bool Switcher::slide_holds(Index r, const Kink* kb, const Kink* ke) const {
+  const double* th = x1_->data();
+  const double sa = gain1_(r);
+  std::vector<Index> S = slides_[r].samples;
+  Vec cr = neuron_c(r, th, res1_);
+  for (const Kink* k = kb; k != ke; ++k) {
+    const Eigen::RowVectorXd xi = X_.row(k->i);
+    if (k->onset()) {
+      S.push_back(k->i);
+      if (A_(k->i, k->r) > 0) cr -= sa * res1_(k->i) * xi.transpose();
+    } else {
+      cr += (k->to == kActive ? 1.0 : -1.0) * sa * res1_(k->i) * xi.transpose();
+    }
+  }
+  const Index s = static_cast<Index>(S.size());
+  Mat XS(s, d_);
+  for (Index j = 0; j < s; ++j) XS.row(j) = X_.row(S[static_cast<std::size_t>(j)]);
+  const Vec beta = -(XS * XS.transpose()).ldlt().solve(XS * cr);
+  for (Index j = 0; j < s; ++j) {
+    const double u = sa * res1_(S[static_cast<std::size_t>(j)]);
+    if (beta(j) + sw_.alpha_tol * u < 0 || (1.0 + sw_.alpha_tol) * u - beta(j) < 0) return false;
+  }
+  return true;
+}
+
+void Switcher::project_onsets(double t, Vec& x) const {
+  Eigen::Map<Mat> Wm = model_.unit_weights(x.data());
+  for (const Kink& k : kinks_) {
+    if (!k.onset() || !(k.t < t)) continue;
+    const Vec u = jump_direction(k.i, k.r);  // off the earlier sliding span, so that stays exact
+    Wm.row(k.r) -= (X_.row(k.i).dot(Wm.row(k.r)) / u.squaredNorm()) * u.transpose();
+  }
 }
 
 double Switcher::kink_correction(double te, const Vec& xe, Vec& delta) {
@@ -859,6 +928,15 @@ double Switcher::kink_correction(double te, const Vec& xe, Vec& delta) {
   for (const Kink& k : kinks_) {
     if (k.t >= te) break;
     const double tau = te - k.t, sig = k.to == kActive ? 1.0 : -1.0;
+    if (k.onset()) {
+      // Sliding cancels the normal rate: a jump coef·u, held to first order. The pair's z stays
+      // at 0, so its residual term follows from the pattern as it is; the normal part of the
+      // result is replaced by the exact projection onto the surface.
+      const Eigen::RowVectorXd u = jump_direction(k.i, k.r).transpose();
+      jumpW.row(k.r) += (k.coef * tau) * u;
+      vW.row(k.r) += (k.coef * 0.5 * tau * tau) * u;
+      continue;
+    }
     // D(t) x_i is the jump of the field on w_r: −σ gain_r res_i x_i, along the step.
     auto D = [&](double t) { return -sig * lerp(gain0_, gain1_, k.r, t) * lerp(res0_, res1_, k.i, t); };
     const Eigen::RowVectorXd u = jump_direction(k.i, k.r).transpose();
@@ -876,7 +954,7 @@ double Switcher::kink_correction(double te, const Vec& xe, Vec& delta) {
   gbase_.resize(P_);
   gshift_.resize(P_);
   for (const Kink& k : kinks_)
-    if (k.t < te) A_(k.i, k.r) = k.to == kActive ? 1.0 : 0.0;
+    if (k.t < te && !k.onset()) A_(k.i, k.r) = k.to == kActive ? 1.0 : 0.0;
   gradient(xe.data(), gbase_.data(), y_);
   if (second_) {
     gradient(xe.data(), gshift_.data(), ys_);
@@ -908,6 +986,7 @@ void Switcher::sample(double t, Vec& x) {
   Vec delta;
   kink_correction(t, x, delta);
   x += delta;
+  if (!second_) project_onsets(t, x);
 }
 
 void Switcher::advanced() {
@@ -919,11 +998,23 @@ void Switcher::advanced() {
 bool Switcher::restart(Vec& x, Vec& dxdt, double t, double t_old, Outcome& outcome) {
   if (!kinks_.empty()) {  // auto: the crossings stepped over, and their correction
     x += delta_;
+    std::vector<Index> onset_neurons;
     for (const Kink& k : kinks_) {
       set_mode(k.i, k.r, k.to);
       ++stats_.switches;
+      if (k.onset()) {
+        ++stats_.sliding_episodes;
+        ++stats_.stepped_onsets;
+        onset_neurons.push_back(k.r);
+        continue;
+      }
       ++stats_.stepped_crossings;
       record_crossing(k.i, k.r, k.t);
+    }
+    if (!onset_neurons.empty()) {
+      project_onsets(t, x);
+      for (const Index r : onset_neurons) rebuild_slide(r);
+      count_sliding();
     }
     kinks_.clear();
   }

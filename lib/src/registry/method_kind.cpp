@@ -134,6 +134,7 @@ void record(std::map<std::string, double>& m, const SwitchingStats& st) {
   m["reversals"] = static_cast<double>(st.reversals);
   m["forward_evals"] = static_cast<double>(st.forward_evals);
   m["stepped_crossings"] = static_cast<double>(st.stepped_crossings);
+  m["stepped_onsets"] = static_cast<double>(st.stepped_onsets);
   m["kink_cuts"] = static_cast<double>(st.kink_cuts);
   m["large_jumps"] = static_cast<double>(st.large_jumps);
 }

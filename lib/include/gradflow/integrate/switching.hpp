@@ -72,6 +72,7 @@ struct SwitchingStats {
   long sliding_pairs = 0;     ///< pairs sliding at the end of the run
   long stepped_crossings = 0; ///< auto: transversal crossings stepped over inside a step (part of `crossings`)
   long kink_cuts = 0;         ///< auto: steps cut short because the stepped-over crossings' error was too large
+  long stepped_onsets = 0;    ///< auto: sliding modes started inside a step, not cut there (part of `sliding_episodes`)
 };
 
 /// The scheme and the tolerances of the event machinery (the defaults suit double precision).
