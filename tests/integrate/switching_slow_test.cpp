@@ -38,13 +38,14 @@ BOOST_AUTO_TEST_CASE(auto_agrees_with_exact) {
     const double gap = relative_gap(got, ref);
     BOOST_TEST_MESSAGE(c.kind << " n=" << c.n << " m=" << c.m << " seed " << c.seed << ": exact " << se.events
                        << " events, auto " << sa.events << " events + " << sa.stepped_crossings << " stepped over ("
-                       << sa.kink_cuts << " kink cuts, " << sa.sliding_episodes << " sliding (" << sa.stepped_onsets << " stepped over), largest projection " << sa.max_projection << " vs exact " << se.max_projection << "), gap " << gap);
+                       << sa.kink_cuts << " kink cuts, " << sa.sliding_episodes << " sliding (" << sa.stepped_onsets << " stepped over), " << sa.sliding_exits << " exits (" << sa.stepped_exits << " stepped over), largest projection " << sa.max_projection << " vs exact " << se.max_projection << "), gap " << gap);
     BOOST_TEST_CONTEXT(c.kind << " n=" << c.n << " seed " << c.seed) {
       BOOST_TEST(gap < 3e-7);
       BOOST_TEST(sa.large_jumps == 0);
       BOOST_TEST(sa.crossings + sa.sliding_episodes > 0);
       if (se.crossings > 10) BOOST_TEST(sa.stepped_crossings * 2 > sa.crossings);
       if (se.sliding_episodes > 10) BOOST_TEST(sa.stepped_onsets * 2 > sa.sliding_episodes);
+      if (se.sliding_exits > 10) BOOST_TEST(sa.stepped_exits > 0);
     }
     sliding += sa.sliding_episodes;
     if (std::string(c.kind) != "relu2") continue;

@@ -135,6 +135,7 @@ void record(std::map<std::string, double>& m, const SwitchingStats& st) {
   m["forward_evals"] = static_cast<double>(st.forward_evals);
   m["stepped_crossings"] = static_cast<double>(st.stepped_crossings);
   m["stepped_onsets"] = static_cast<double>(st.stepped_onsets);
+  m["stepped_exits"] = static_cast<double>(st.stepped_exits);
   m["kink_cuts"] = static_cast<double>(st.kink_cuts);
   m["large_jumps"] = static_cast<double>(st.large_jumps);
 }

@@ -73,6 +73,7 @@ struct SwitchingStats {
   long stepped_crossings = 0; ///< auto: transversal crossings stepped over inside a step (part of `crossings`)
   long kink_cuts = 0;         ///< auto: steps cut short because the stepped-over crossings' error was too large
   long stepped_onsets = 0;    ///< auto: sliding modes started inside a step, not cut there (part of `sliding_episodes`)
+  long stepped_exits = 0;     ///< auto: sliding modes ended inside a step, not cut there (part of `sliding_exits`)
 };
 
 /// The scheme and the tolerances of the event machinery (the defaults suit double precision).
