@@ -8,6 +8,7 @@
 #include <boost/test/unit_test.hpp>
 #include <chrono>
 #include <cmath>
+#include <Eigen/Geometry>
 #include <random>
 
 #include "gradflow/gradflow.hpp"
@@ -119,6 +120,88 @@ BOOST_AUTO_TEST_CASE(one_neuron_sliding_matches_closed_form) {
   BOOST_TEST(se.events == 1);
   BOOST_TEST(se.sliding_episodes == 1);
   BOOST_TEST(se.stepped_onsets == 0);
+}
+
+// The same neuron with a third sample x3 = (cos 1.3, sin 1.3), y3 = 2, active throughout: the
+// pair slides from t_s on, and on the surface w2 → w2* = (y2 sin φ + y3 x3₂)/(sin²φ + x3₂²), where
+// the Filippov weight α = (y2 − w2 sin φ) cos φ + (y3 − w2 x3₂) x3₁ is negative. So α reaches 0 at
+// t_x and the pair leaves to the inactive side; from there samples 2 and 3 alone drive w
+// (w1 < 0 stays). Each phase is linear, w(t) = w∞ + e^{−G(t − t_a)}(w(t_a) − w∞); t_s and t_x by
+// bisection. exact cuts a step at each of the two events. auto steps over the onset, and over the
+// exit too, cutting the step short after it where its estimate of the exit's error (L τ/3 × the
+// shift) exceeds the tolerance.
+BOOST_AUTO_TEST_CASE(one_neuron_sliding_exit_matches_closed_form) {
+  const double phi = M_PI / 3, c = std::cos(phi), s = std::sin(phi), c3 = std::cos(1.3), s3 = std::sin(1.3);
+  Mat X(3, 2);
+  X << 1, 0, c, s, c3, s3;
+  Vec y(3);
+  y << -1, 1, 2;
+  Vec w0(2);
+  w0 << 0.5, 0.3;
+  // The integrator sees the problem turned by 45°, x_i → Rᵀx_i and w → Rᵀw, so that on the
+  // surface neither weight is 0 and rtol, not atol alone, sets the tolerance of the normal.
+  const Mat R = Eigen::Rotation2Dd(M_PI / 4).toRotationMatrix();
+  const TwoLayer model = one_neuron(X * R);
+  const Objective obj(model, y, Reduction::sum);
+  auto linear_phase = [](const Mat& Xa, const Vec& ya, const Vec& wa, double dt) -> Vec {
+    const Mat G = Xa.transpose() * Xa;
+    const Vec winf = G.ldlt().solve(Xa.transpose() * ya);
+    Eigen::SelfAdjointEigenSolver<Mat> eig(G);
+    const Vec decay = (-eig.eigenvalues() * dt).array().exp();
+    return winf + eig.eigenvectors() * decay.asDiagonal() * eig.eigenvectors().transpose() * (wa - winf);
+  };
+  auto bisect = [](auto&& positive_before, double lo, double hi) {
+    for (int k = 0; k < 200; ++k) ((positive_before(0.5 * (lo + hi)) > 0) ? lo : hi) = 0.5 * (lo + hi);
+    return 0.5 * (lo + hi);
+  };
+  const double ts = bisect([&](double t) { return linear_phase(X, y, w0, t)(0); }, 0.0, 5.0);
+  const double w2s = linear_phase(X, y, w0, ts)(1);
+  const double k = s * s + s3 * s3, w2star = (y(1) * s + y(2) * s3) / k;
+  auto w2 = [&](double t) { return w2star + (w2s - w2star) * std::exp(-k * (t - ts)); };
+  auto alpha = [&](double t) { return (y(1) - w2(t) * s) * c + (y(2) - w2(t) * s3) * c3; };
+  BOOST_REQUIRE(alpha(ts) > 0 && alpha(ts) < 1);  // it slides
+  const double tx = bisect(alpha, ts, 20.0);
+  Vec wx(2);
+  wx << 0.0, w2(tx);
+  const Mat X23 = X.bottomRows(2);
+  const Vec y23 = y.tail(2);
+  auto exact = [&](double t) -> Vec {
+    if (t <= ts) return linear_phase(X, y, w0, t);
+    if (t <= tx) return Vec((Vec(2) << 0.0, w2(t)).finished());
+    return linear_phase(X23, y23, wx, t - tx);
+  };
+  BOOST_TEST_MESSAGE("closed form: slides from t_s = " << ts << " (alpha " << alpha(ts) << "), leaves at t_x = " << tx);
+  BOOST_REQUIRE(exact(6.0)(0) < 0);
+
+  const std::vector<double> times = grid(6.0, 24);
+  for (const double rtol : {1e-6, 1e-10})
+  for (const bool step_over : {true, false}) {
+    IntegrateOptions o;
+    o.rtol = rtol;
+    o.atol = rtol / 100;
+    const bool loose = rtol > 1e-8;
+    SwitchingOptions sw;
+    sw.step_over = step_over;
+    Vec theta = R.transpose() * w0;
+    SwitchingStats st;
+    double worst = 0;
+    const Outcome out = integrate_switching(obj, model, theta, 0.0, times, o, [&](double t, const Vec& x) {
+      worst = std::max(worst, (R * x - exact(t)).cwiseAbs().maxCoeff());
+      return true;
+    }, st, sw);
+    BOOST_TEST_MESSAGE((step_over ? "auto" : "exact") << " rtol " << rtol << ": max error " << worst << ", events " << st.events
+                       << ", stepped exits " << st.stepped_exits << ", rhs " << out.counters.rhs_evals);
+    BOOST_TEST_CONTEXT((step_over ? "auto" : "exact")) {
+      BOOST_TEST(out.status == Status::completed);
+      BOOST_TEST(worst < (loose ? 2e-6 : 1e-8));
+      BOOST_TEST(st.sliding_episodes == 1);
+      BOOST_TEST(st.sliding_exits == 1);
+      BOOST_TEST(st.sliding_pairs == 0);
+      BOOST_TEST(st.stepped_onsets == (step_over ? 1 : 0));
+      BOOST_TEST(st.stepped_exits == (step_over ? 1 : 0));
+      BOOST_TEST(st.events == (step_over ? 0 : 2));
+    }
+  }
 }
 
 // A transversal crossing: x2 = (−0.6, 0.8) with y2 = 1 pushes w1 down on both sides of
