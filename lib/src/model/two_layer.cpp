@@ -425,23 +425,76 @@ double TwoLayer::preactivation(const double* theta, Index i, Index r) const {
 }
 
 void TwoLayer::pattern_predict(const double* theta, const Mat& Z, const Mat& A, Vec& f) const {
-  const Eigen::Map<const Vec> a(outer_ptr(theta), width());
-  f.noalias() = options_.scale * (A.cwiseProduct(Z) * a);
+  const Index n = Z.rows(), m = width();
+  const double* __restrict av = outer_ptr(theta);
+  f.setZero(n);
+  double* __restrict fo = f.data();
+  for (Index r = 0; r < m; ++r) {  // one pass over A and Z, no n×m temporary
+    const double* __restrict z = Z.data() + r * n;
+    const double* __restrict p = A.data() + r * n;
+    const double ar = av[r];
+#pragma omp simd
+    for (Index i = 0; i < n; ++i) fo[i] += ar * (p[i] * z[i]);
+  }
+  f *= options_.scale;
 }
 
 void TwoLayer::pattern_gradient(const double* theta, const Mat& A, const Vec& y, double c, PatternWork& w,
                                 double* g) const {
-  const Index m = width(), d = X_.cols();
+  // fused_relu's tiles, with the given pattern A in place of 1[Z > 0] (σ(z) → A z, σ' → A):
+  // Z is formed tile by tile and never stored, and the second pass reads A's tiles directly.
+  const Index n = X_.rows(), d = X_.cols(), m = width();
   const double s = options_.scale;
+  const Eigen::Map<const Mat> W = unit_weights(theta);
   const Eigen::Map<const Vec> a(outer_ptr(theta), m);
-  w.Z.noalias() = X_ * unit_weights(theta).transpose();
-  w.Z.array() *= A.array();  // σ(z) → A z: the pattern's (smooth, piecewise-linear) extension
-  w.f.noalias() = s * (w.Z * a);
-  w.res = c * (w.f - y);
-  w.M.array() = A.array().colwise() * w.res.array();
-  w.M.array().rowwise() *= (s * a).transpose().array();
-  Eigen::Map<Mat>(g, m, d).noalias() = w.M.transpose() * X_;
-  if (options_.train_outer) Eigen::Map<Vec>(g + m * d, m).noalias() = s * (w.Z.transpose() * w.res);
+  Workspace& ws = workspace();
+  const Index nt = threaded(n, m, d) ? std::min<Index>(max_threads(), std::max<Index>(1, n / 8)) : 1;
+  const SerialGemms serial(true);
+  const Index tu = tile_units(n), ld = std::min(n, kTileRows);
+  const Index blocks = (m + tu - 1) / tu;
+  ws.fpart.resize(n, blocks);
+#pragma omp parallel for schedule(static) num_threads(nt) if (nt > 1)
+  for (Index b = 0; b < blocks; ++b) {
+    Mat& T = workspace().tile;
+    T.resize(ld, tu);
+    const Index r0 = b * tu, units = std::min(tu, m - r0);
+    double* __restrict fo = ws.fpart.col(b).data();
+    ws.fpart.col(b).setZero();
+    for (Index i0 = 0; i0 < n; i0 += kTileRows) {
+      const Index rows = std::min(kTileRows, n - i0);
+      T.topLeftCorner(rows, units).noalias() = X_.middleRows(i0, rows) * W.middleRows(r0, units).transpose();
+      for (Index k = 0; k < units; ++k) {
+        const double* __restrict z = T.data() + k * ld;
+        const double* __restrict p = A.data() + (r0 + k) * n + i0;
+        const double ar = a[r0 + k];
+#pragma omp simd
+        for (Index i = 0; i < rows; ++i) fo[i0 + i] += ar * (p[i] * z[i]);
+      }
+    }
+  }
+  w.f.setZero(n);
+  for (Index b = 0; b < blocks; ++b) w.f += ws.fpart.col(b);
+  weigh_rows(ws, X_, s, c, &w.f, &y, nullptr);
+  const Mat& XR = ws.XR;
+  Eigen::Map<Mat> gW(g, m, d);
+#pragma omp parallel for schedule(static) num_threads(nt) if (nt > 1)
+  for (Index b = 0; b < blocks; ++b) {
+    const Index r0 = b * tu, units = std::min(tu, m - r0);
+    auto G = gW.middleRows(r0, units);
+    for (Index i0 = 0; i0 < n; i0 += kTileRows) {
+      const Index rows = std::min(kTileRows, n - i0);
+      const auto At = A.block(i0, r0, rows, units);
+      if (i0 == 0) {
+        G.noalias() = At.transpose() * XR.middleRows(i0, rows);
+      } else {
+        G.noalias() += At.transpose() * XR.middleRows(i0, rows);
+      }
+    }
+  }
+  // ∂L/∂a_r = s Σ_i res_i A_ir x_iᵀw_r = s w_rᵀ(Σ_i A_ir res_i x_i): the unit's row before its gain.
+  if (options_.train_outer) Eigen::Map<Vec>(g + m * d, m).noalias() = s * W.cwiseProduct(gW).rowwise().sum();
+  gW.array().colwise() *= (s * a.array());
+  w.res = ws.r;
 }
 
 }  // namespace gradflow

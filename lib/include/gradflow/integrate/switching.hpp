@@ -28,8 +28,10 @@
 // ends, and adds to the pattern-fixed step the effect of each kink, to second order in its
 // offset from the step's end (the jump of the field, its drift, and the change of the residual
 // that follows the pair's z). The size of the second-order part is the kink error: a step whose
-// kink error exceeds the tolerance is cut shorter. Steps are cut at events only where a sliding
-// mode may start (an attractive crossing) or ends, as in "exact".
+// kink error exceeds the tolerance is cut shorter. First order, onsets of sliding (a kink that
+// cancels the pair's normal rate, then the exact projection) and exits (a shift growing as the
+// coefficient passes its bound) are stepped over too; a step is cut at an event, as in "exact",
+// only where these corrections would not hold (docs/switching.md, "How auto works").
 //
 // Both have the contract of integrate() (integrate.hpp): samples at the requested times from
 // the dense output, a step budget (accepted + rejected steps), counters, an observer that can
@@ -78,8 +80,8 @@ struct SwitchingStats {
 
 /// The scheme and the tolerances of the event machinery (the defaults suit double precision).
 struct SwitchingOptions {
-  /// "auto" (true): step over transversal crossings inside a step, with a second-order
-  /// correction for their kinks, and cut a step only where a sliding mode starts or ends.
+  /// "auto" (true): step over the crossings inside a step (transversal ones, onsets and exits of
+  /// sliding), with a second-order correction for each, and cut a step only where it would not hold.
   /// "exact" (false): cut every step at its first event.
   bool step_over = true;
   /// auto: a first-order crossing is stepped over only when the rate of z on the new side keeps
