@@ -868,10 +868,17 @@ void Switcher::settle_kinks(EventAt&& event_at) {
           continue;
         }
         const Hermite p{md * Z0_(j, r), md * Zd0_(j, r) * h, md * Z1_(j, r), md * Zd1_(j, r) * h};
+        std::vector<double> g(settled.size() - first);  // x_jᵀ u of each kink: pair j's own shift
+        for (std::size_t q = first; q < settled.size(); ++q) g[q - first] = coef[q - first] * X_.row(j).dot(dir[q - first]);
+        auto shift_j = [&](double t) {
+          double z = 0.0;
+          for (std::size_t q = first; q < settled.size(); ++q) z += g[q - first] * disp(std::max(0.0, t - settled[q].t));
+          return z;
+        };
         double lo = t0_, hi = t1_;
         for (int it = 0; it < 60; ++it) {
           const double mid = 0.5 * (lo + hi);
-          ((p((mid - t0_) / h) + md * shift(mid)(j) >= 0) ? lo : hi) = mid;
+          ((p((mid - t0_) / h) + md * shift_j(mid) >= 0) ? lo : hi) = mid;
         }
         event_at(hi, j, r);
       }
