@@ -32,6 +32,19 @@ TwoLayer one_neuron(const Mat& X) {
   return TwoLayer(X, to, Vec::Ones(1));
 }
 
+/// The largest deviation from the closed form `exact` of an "exact"-scheme run from w0 over times.
+template <class Exact>
+double exact_scheme_error(const Objective& obj, const TwoLayer& model, const Vec& w0, const std::vector<double>& times,
+                          const IntegrateOptions& o, Exact&& exact, SwitchingStats& se) {
+  Vec theta = w0;
+  double worst = 0;
+  integrate_switching(obj, model, theta, 0.0, times, o, [&](double t, const Vec& x) {
+    worst = std::max(worst, (x - exact(t)).cwiseAbs().maxCoeff());
+    return true;
+  }, se, exact_scheme());
+  return worst;
+}
+
 double seconds_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
@@ -110,13 +123,7 @@ BOOST_AUTO_TEST_CASE(one_neuron_sliding_matches_closed_form) {
   BOOST_TEST(st.events == 0);
   // exact cuts the step there instead, to the same closed form.
   SwitchingStats se;
-  Vec th_exact = w0;
-  double worst_exact = 0;
-  integrate_switching(obj, model, th_exact, 0.0, times, o, [&](double t, const Vec& x) {
-    worst_exact = std::max(worst_exact, (x - exact(t)).cwiseAbs().maxCoeff());
-    return true;
-  }, se, exact_scheme());
-  BOOST_TEST(worst_exact < 1e-8);
+  BOOST_TEST(exact_scheme_error(obj, model, w0, times, o, exact, se) < 1e-8);
   BOOST_TEST(se.events == 1);
   BOOST_TEST(se.sliding_episodes == 1);
   BOOST_TEST(se.stepped_onsets == 0);
@@ -258,13 +265,7 @@ BOOST_AUTO_TEST_CASE(one_neuron_transversal_crossing) {
   BOOST_TEST(X.row(0).dot(theta) < 0);
   // exact cuts the step there instead.
   SwitchingStats se;
-  Vec th_exact = w0;
-  double worst_exact = 0;
-  integrate_switching(obj, model, th_exact, 0.0, times, o, [&](double t, const Vec& x) {
-    worst_exact = std::max(worst_exact, (x - exact(t)).cwiseAbs().maxCoeff());
-    return true;
-  }, se, exact_scheme());
-  BOOST_TEST(worst_exact < 1e-8);
+  BOOST_TEST(exact_scheme_error(obj, model, w0, times, o, exact, se) < 1e-8);
   BOOST_TEST(se.events == 1);
   BOOST_TEST(se.stepped_crossings == 0);
 }
