@@ -125,6 +125,12 @@ class Switcher {
   Vec neuron_c(Index r, const double* th, const Vec& res) const;
   /// Filippov weights β = −(X_S X_Sᵀ)⁻¹ X_S c_r of neuron r's sliding samples and their bounds u = s a_r res.
   void slide_weights(Index r, const double* th, const Vec& res, Vec& beta, Vec& u) const;
+  /// How far a sliding coefficient α = β/u is inside its bound, with the hysteresis ε = alpha_tol:
+  /// sign < 0 the lower one, β + ε u; sign > 0 the upper one, (1 + ε) u − β. Negative: it left.
+  double inside(double beta, double u, double sign) const {
+    return sign < 0 ? beta + sw_.alpha_tol * u : (1.0 + sw_.alpha_tol) * u - beta;
+  }
+  bool within(double beta, double u) const { return inside(beta, u, -1) >= 0 && inside(beta, u, 1) >= 0; }
   void rebuild_slide(Index r);
   void project_slides(Vec& x) const;
 
@@ -356,7 +362,7 @@ double Switcher::q(const Item& item, double tau) {
   Vec beta, u;
   slide_weights(item.r, x.data(), resl_, beta, u);
   const Index j = item.i;
-  return item.sign < 0 ? beta(j) + sw_.alpha_tol * u(j) : (1.0 + sw_.alpha_tol) * u(j) - beta(j);
+  return inside(beta(j), u(j), item.sign);
 }
 
 /// Whole-matrix tests pick the neurons to look at; only their columns are scanned pair by pair.
@@ -440,7 +446,7 @@ void Switcher::collect_slides(std::vector<Item>& items) {
   for (const Index r : sliding_neurons_) {
     slide_weights(r, x1_->data(), res, beta, u);
     for (Index j = 0; j < beta.size(); ++j) {
-      const double lo = beta(j) + sw_.alpha_tol * u(j), up = (1.0 + sw_.alpha_tol) * u(j) - beta(j);
+      const double lo = inside(beta(j), u(j), -1), up = inside(beta(j), u(j), 1);
       if (lo >= 0 && up >= 0) continue;
       Item it{1, j, r, lo < up ? -1.0 : 1.0, 0.0, t1_, std::min(lo, up), t1_};
       items.push_back(it);
@@ -522,7 +528,7 @@ bool Switcher::resolve_first(Vec& x, double t, const std::vector<std::pair<Index
     for (const Index r : sliding_neurons_) {
       slide_weights(r, x.data(), res, beta, u);
       for (Index j = 0; j < beta.size(); ++j)
-        if (beta(j) + sw_.alpha_tol * u(j) < 0 || (1.0 + sw_.alpha_tol) * u(j) - beta(j) < 0) {
+        if (!within(beta(j), u(j))) {
           cand[r];
           break;
         }
@@ -947,7 +953,7 @@ bool Switcher::slide_holds(Index r, const Kink* kb, const Kink* ke, Index exit, 
   const Vec beta = -(XS * XS.transpose()).ldlt().solve(XS * cr);
   for (Index j = 0; j < s; ++j) {
     const double u = sa * res1_(S[static_cast<std::size_t>(j)]);
-    if (beta(j) + sw_.alpha_tol * u < 0 || (1.0 + sw_.alpha_tol) * u - beta(j) < 0) return false;
+    if (!within(beta(j), u)) return false;
   }
   return true;
 }
@@ -960,8 +966,7 @@ void Switcher::step_over_exits(std::vector<Item>& items) {
   std::map<Index, int> per_neuron;
   for (const Item& it : items) ++per_neuron[it.r];
   for (const Kink& k : kinks_) per_neuron[k.r] += 2;  // a neuron with kinks keeps its events
-  Vec res0, beta, u;
-  residual_from(Z0_, x0_->data(), res0);
+  Vec res0, beta, u;  // res0: the start's residuals, once an exit candidate needs them
   if (kinks_.empty()) {  // otherwise accepted_auto has them already
     residual_from(Z1_, x1_->data(), res1_);
     gain1_.resize(m_);
@@ -975,8 +980,9 @@ void Switcher::step_over_exits(std::vector<Item>& items) {
     if (per_neuron[r] == 1) {
       auto q_at = [&](const double* th, const Vec& res) {
         slide_weights(r, th, res, beta, u);
-        return it.sign < 0 ? beta(j) + sw_.alpha_tol * u(j) : (1.0 + sw_.alpha_tol) * u(j) - beta(j);
+        return inside(beta(j), u(j), it.sign);
       };
+      if (res0.size() == 0) residual_from(Z0_, x0_->data(), res0);
       const double q0 = q_at(x0_->data(), res0), q1 = it.q_end;
       const Slide& sl = slides_[r];
       const Index i = sl.samples[static_cast<std::size_t>(j)];
