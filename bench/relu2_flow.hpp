@@ -84,9 +84,12 @@ inline Point run_gradflow(const Net& p, const std::string& scheme, double rtol, 
   pt.evals = out.counters.rhs_evals;
   pt.status = out.t >= t_end ? "completed" : "wall_limit";
   if (scheme != "off") {
-    char buf[160];
-    std::snprintf(buf, sizeof buf, "%ld steps, %ld events, %ld stepped over, %ld kink cuts, %ld sliding episodes",
-                  out.counters.steps_accepted, st.events, st.stepped_crossings, st.kink_cuts, st.sliding_episodes);
+    char buf[256];
+    std::snprintf(buf, sizeof buf,
+                  "%ld steps, %ld events, %ld crossings + %ld onsets + %ld exits stepped over, %ld kink cuts, "
+                  "%ld sliding episodes",
+                  out.counters.steps_accepted, st.events, st.stepped_crossings, st.stepped_onsets, st.stepped_exits,
+                  st.kink_cuts, st.sliding_episodes);
     pt.note = buf;
     pt.crossings = st.crossings;
     pt.sliding_episodes = st.sliding_episodes;
