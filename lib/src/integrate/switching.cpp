@@ -12,6 +12,7 @@
 #include "dense_loop.hpp"
 #include "event_math.hpp"
 #include "gradflow/core/error.hpp"
+#include "unit_paths.hpp"
 
 namespace gradflow {
 
@@ -24,16 +25,10 @@ using Dopri = detail::Dopri5;
 using detail::Hermite;
 using detail::box_qp;
 using detail::illinois;
+using detail::Slide;
+using detail::UnitPath;
 
 constexpr signed char kInactive = -1, kSliding = 0, kActive = 1;
-
-/// The samples of one neuron that slide on their surfaces x_iᵀw_r = 0.
-struct Slide {
-  std::vector<Index> samples;
-  Mat XS;  ///< k×d, the rows x_i
-  Mat Q;   ///< k×d, orthonormal rows spanning the same space
-  Eigen::LDLT<Mat> gram;  ///< of XS XSᵀ
-};
 
 /// Something that may have happened inside the last step: a pair crossed (kind 0) or a sliding
 /// coefficient left [0, 1] (kind 1). q > 0 means "not yet"; q(t_end) < 0.
@@ -45,32 +40,13 @@ struct Item {
   double t_end = 0.0, q_end = 0.0, estimate = 0.0;
 };
 
-/// A crossing stepped over (auto): pair (i, r) goes to mode `to` at time t; zdot is the rate of
-/// its z just after, on the new side (0 for an onset of sliding). The field on w_r jumps by
-/// coef·u, u = x_i off the neuron's sliding span: coef = ∓gain·res_i for a transversal crossing,
-/// −ż/‖u‖² for an onset, which cancels the normal rate.
+/// A crossing stepped over (auto, second order): pair (i, r) goes to mode `to` at time t; zdot
+/// is the rate of its z there (continuous: the velocity moves z). The field on v_r jumps by
+/// coef·u, u = x_i: coef = ∓gain·res_i.
 struct Kink {
   Index i = 0, r = 0;
   double t = 0.0, zdot = 0.0, coef = 0.0;
   signed char to = 0;
-  bool onset() const { return to == 0; }
-};
-
-/// A sliding pair's coefficient reached a bound inside a step (auto, first order): from t it
-/// follows side `to`. The field is continuous there; its jump is ∓q(t')·u, with q the distance
-/// of the coefficient to its bound (a quadratic in s = (t' − t0)/h through the step's ends and
-/// middle) and u = x_i off the neuron's other sliding samples, so the state moves by shift(t')·u.
-struct Exit {
-  Index i = 0, r = 0;
-  double t = 0.0;
-  signed char to = 0;
-  Vec u;
-  double t0 = 0.0, h = 1.0, q0 = 0.0, b = 0.0, a = 0.0;  ///< q(s) = q0 + b s + a s²
-  double q(double s) const { return q0 + (b + a * s) * s; }
-  double shift(double te) const {
-    auto Q = [&](double s) { return (q0 + (b / 2 + a / 3 * s) * s) * s; };
-    return (to == kActive ? -h : h) * (Q((te - t0) / h) - Q((t - t0) / h));
-  }
 };
 
 /// Everything the two integrators share: the pattern, the sliding sets, the pattern-fixed field,
@@ -106,6 +82,12 @@ class Switcher {
     mode_.assign(static_cast<std::size_t>(n_ * m_), kInactive);
     crossings_ = detail::CrossingLog(mode_.size());
     slides_.resize(static_cast<std::size_t>(m_));
+    // Whether the units' gains are parameters (two_layer's outer layer): their paths move them too.
+    if (m_ > 0) {
+      Vec probe = Vec::Zero(P_);
+      model.add_gain_gradient(probe.data(), 0, 1.0, probe.data());
+      gain_trained_ = probe.any();
+    }
   }
 
   Outcome run(Vec& x, double t0, const std::vector<double>& times, const SampleObserver& observe);
@@ -143,31 +125,24 @@ class Switcher {
   /// step: its end more than ε on the wrong side, or a Hermite dip across (check_double_crossings).
   template <class Visit>
   void scan_crossings(Visit&& visit);
-  std::optional<double> accepted_auto();
+  // ---- auto, first order: the units that change inside a step, integrated alone -------------
+  std::optional<double> accepted_paths();
+  /// The residual along the step as a polynomial, the gains and norms its units' paths share.
+  void prepare_paths();
+  /// The change `delta` that the units' paths make to the pattern-fixed state xe at te: their
+  /// deviations, and the feedback of the residual change they cause, −J_Aᵀ ∫δr dt; returns the
+  /// weighted size of what the feedback misses (≤ 1: within the tolerance).
+  double path_correction(double te, const Vec& xe, Vec& delta);
+
+  // ---- auto, second order: crossings as kinks ---------------------------------------------
+  std::optional<double> accepted_kinks();
   template <class EventAt>
   void settle_kinks(EventAt&& event_at);
-  /// auto: the change `delta` that the kinks before te make to the pattern-fixed state xe at te;
+  /// The change `delta` that the kinks before te make to the pattern-fixed state xe at te;
   /// returns the weighted size of its second-order part (≤ 1: within the tolerance).
   double kink_correction(double te, const Vec& xe, Vec& delta);
-  /// auto, first order: do neuron r's sliding coefficients stay in [0, 1] at the step's end with
-  /// its kinks [kb, ke) applied (onsets joining the sliding set)?
-  /// An exiting sample `exit` (≥ 0) leaves the set for side `exit_to`.
-  bool slide_holds(Index r, const Kink* kb, const Kink* ke, Index exit = -1, signed char exit_to = 0) const;
-  /// auto: the items of collect_slides that are a lone coefficient of a neuron without kinks
-  /// reaching its bound are stepped over (moved to exits_); the others stay events.
-  void step_over_exits(std::vector<Item>& items);
-  /// Puts the pairs that started sliding before t exactly on their surfaces.
-  void project_onsets(double t, Vec& x) const;
   double corrected_z(Index i, Index r, double t);
   double refine_event(double t_event);
-  /// The direction in w_r's block in which pair (i, r) switching moves the field: x_i, minus
-  /// its part in the span of the neuron's sliding samples (the Filippov projection).
-  Vec jump_direction(Index i, Index r) const {
-    Vec u = X_.row(i).transpose();
-    const Mat& Q = slides_[r].Q;
-    if (Q.rows() > 0) u -= Q.transpose() * (Q * u);
-    return u;
-  }
   double lerp(const Vec& at0, const Vec& at1, Index k, double t) const {
     return at0(k) + (t - t0_) / (t1_ - t0_) * (at1(k) - at0(k));
   }
@@ -232,10 +207,12 @@ class Switcher {
   double t0_ = 0.0, t1_ = 0.0;
   Mat Z0_, Zd0_, Z1_, Zd1_, H1_, E_;
   Vec xs_;
-  // auto: the kinks of the last step (by time), the correction at its cut, the ends' residuals and gains
+  // auto: the kinks (second order) or units' paths (first order) of the last step, the
+  // correction at its cut, the ends' residuals and gains
   std::vector<Kink> kinks_;
-  std::vector<Exit> exits_;
-  double exit_cut_ = std::numeric_limits<double>::infinity();  ///< where the exits' error asks the step to end
+  std::vector<UnitPath> paths_;
+  detail::StepShared shared_;
+  bool gain_trained_ = false;  ///< the units' gains are parameters (two_layer): their paths move them too
   Vec delta_, res0_, res1_, gain0_, gain1_, gbase_, gshift_, ys_;
   double max_dt_ = std::numeric_limits<double>::infinity();
   double xs_t_ = std::numeric_limits<double>::quiet_NaN();
@@ -292,18 +269,7 @@ void Switcher::rebuild_slide(Index r) {
   sl.samples.clear();
   for (Index i = 0; i < n_; ++i)
     if (mode_[id(i, r)] == kSliding) sl.samples.push_back(i);
-  const Index k = static_cast<Index>(sl.samples.size());
-  if (k == 0) {
-    sl.XS.resize(0, d_);
-    sl.Q.resize(0, d_);
-    return;
-  }
-  sl.XS.resize(k, d_);
-  for (Index j = 0; j < k; ++j) sl.XS.row(j) = X_.row(sl.samples[j]);
-  const Index kk = std::min(k, d_);
-  Eigen::HouseholderQR<Mat> qr(sl.XS.transpose());
-  sl.Q = (qr.householderQ() * Mat::Identity(d_, kk)).transpose();
-  sl.gram.compute(sl.XS * sl.XS.transpose());
+  sl.build(X_);
 }
 
 void Switcher::count_sliding() {
@@ -676,19 +642,17 @@ std::optional<double> Switcher::accepted(double t_old, double t, const Vec& x, c
   t0_ = t_old;
   t1_ = t;
   xs_t_ = std::numeric_limits<double>::quiet_NaN();
-  if (sw_.step_over) return accepted_auto();
+  if (sw_.step_over) return second_ ? accepted_kinks() : accepted_paths();
   collect(items_);
   if (items_.empty()) return std::nullopt;
   ++stats_.events;
   return locate(items_, forced_);
 }
 
-/// auto: the crossings of the step, from the Hermite cubics of z. Transversal ones become kinks
-/// (stepped over); the first crossing that may start a sliding mode, or a pair that crosses
-/// twice (first order), or a sliding coefficient leaving [0, 1], is an event that cuts the step.
-std::optional<double> Switcher::accepted_auto() {
+/// auto, second order: the crossings of the step, from the Hermite cubics of z, become kinks
+/// (stepped over); a crossing whose timing the earlier kinks of its unit make unsure is an event.
+std::optional<double> Switcher::accepted_kinks() {
   kinks_.clear();
-  exits_.clear();
   forced_.clear();
   max_dt_ = std::numeric_limits<double>::infinity();
   const double h = t1_ - t0_;
@@ -699,55 +663,30 @@ std::optional<double> Switcher::accepted_auto() {
       forced_.assign(1, {i, r});
     }
   };
-  bool ends_known = false;
   std::vector<double> roots;
   scan_crossings([&](Index i, Index r, double sg, double, const Hermite& p) {
     p.sign_changes(roots);
-    if (roots.empty()) return;
-    if (!ends_known) {  // the residuals and gains at both ends, for the kinks' fields
-      residual_from(Z0_, x0_->data(), res0_);
-      residual_from(Z1_, x1_->data(), res1_);
-      gain0_.resize(m_);
-      gain1_.resize(m_);
-      for (Index q = 0; q < m_; ++q) {
-        gain0_(q) = model_.unit_gain(x0_->data(), q);
-        gain1_(q) = model_.unit_gain(x1_->data(), q);
-      }
-      ends_known = true;
-    }
-    // First order: a pair that crosses and comes back is an event.
-    if (!second_ && roots.size() > 1) return event_at(t0_ + roots[0] * h, i, r);
     double side = sg;
     for (const double s : roots) {
       kinks_.push_back({i, r, t0_ + s * h, sg * p.slope(s) / h, 0.0, side > 0 ? kInactive : kActive});
       side = -side;
     }
   });
-  if (!kinks_.empty()) settle_kinks(event_at);
-  items_.clear();
-  collect_slides(items_);
-  if (!second_) step_over_exits(items_);
-  if (!items_.empty()) {
-    std::vector<std::pair<Index, Index>> none;
-    const double ts = locate(items_, none);
-    if (ts < t_event) {
-      t_event = ts;
-      forced_.clear();
-    }
+  if (kinks_.empty()) return std::nullopt;
+  // The residuals and gains at both ends, for the kinks' fields.
+  residual_from(Z0_, x0_->data(), res0_);
+  residual_from(Z1_, x1_->data(), res1_);
+  gain0_.resize(m_);
+  gain1_.resize(m_);
+  for (Index q = 0; q < m_; ++q) {
+    gain0_(q) = model_.unit_gain(x0_->data(), q);
+    gain1_(q) = model_.unit_gain(x1_->data(), q);
   }
+  settle_kinks(event_at);
   if (!forced_.empty() && t_event <= t1_) t_event = refine_event(t_event);
-  if (exit_cut_ < t_event) {  // the exits' error cuts the step before any event
-    t_event = std::numeric_limits<double>::infinity();
-    forced_.clear();
-  }
   const bool event = t_event <= t1_;
-  if (kinks_.empty() && exits_.empty() && !event) return std::nullopt;
   if (event) ++stats_.events;
   double t_cut = std::min(t_event, t1_);
-  if (exit_cut_ < t_cut) {
-    t_cut = exit_cut_;
-    ++stats_.kink_cuts;
-  }
   std::sort(kinks_.begin(), kinks_.end(), [](const Kink& a, const Kink& b) { return a.t < b.t; });
   auto drop_after = [&](double tc) {
     kinks_.erase(std::find_if(kinks_.begin(), kinks_.end(), [&](const Kink& k) { return k.t >= tc; }), kinks_.end());
@@ -775,46 +714,41 @@ std::optional<double> Switcher::accepted_auto() {
   return t_cut;
 }
 
-/// The kinks of one neuron interact: each changes ẇ_r (first order) or v̇_r (second), which moves
-/// the z of every sample of the neuron. Per neuron, in time order, each crossing time is shifted
-/// by what the earlier kinks moved its z, and its rates before and after are updated. First
-/// order: a crossing where both sides push into the surface starts a sliding mode (an onset,
-/// stepped over too); one whose rate nearly vanishes on the new side is an event, and so is any
-/// later crossing of a neuron after its onset. A pair of the neuron that crosses only on the
-/// corrected path (found at the step's end), or a sliding coefficient of the neuron out of
-/// [0, 1] at the end with the new pattern, is an event too.
+/// The kinks of one unit interact: each changes v̇_r, which moves the z of every sample of the
+/// unit. Per unit, in time order, each crossing time is shifted by what the earlier kinks moved
+/// its z, and its rate is updated; a crossing that the earlier kinks make unsure (its rate
+/// turned, or its z moved by more than half a step's worth) is an event. A pair of the unit that
+/// crosses only on the corrected path (found at the step's end) is an event too.
 template <class EventAt>
 void Switcher::settle_kinks(EventAt&& event_at) {
   const double h = t1_ - t0_;
-  // The displacement and the rate of z per unit jump, a time τ after a kink.
-  auto disp = [&](double tau) { return second_ ? 0.5 * tau * tau : tau; };
-  auto rate = [&](double tau) { return second_ ? tau : 1.0; };
   std::sort(kinks_.begin(), kinks_.end(), [](const Kink& a, const Kink& b) { return a.r != b.r ? a.r < b.r : a.t < b.t; });
   std::vector<Kink> settled;
-  std::vector<double> coef;  // of the settled kinks of the current neuron: the jump is coef u
-  std::vector<Vec> dir;      // u = x_i off the neuron's sliding span
   const Vec wn = W(*x1_).rowwise().norm();  // for the hysteresis ε of every pair
+  // Pair j's z moved by the unit's settled kinks [first, end) by time t: Σ coef x_jᵀx_i τ²/2.
+  auto moved = [&](Index j, std::size_t first, double t) {
+    double z = 0.0;
+    for (std::size_t q = first; q < settled.size(); ++q) {
+      const double tau = std::max(0.0, t - settled[q].t);
+      z += settled[q].coef * X_.row(j).dot(X_.row(settled[q].i)) * 0.5 * tau * tau;
+    }
+    return z;
+  };
   std::size_t begin = 0;
   while (begin < kinks_.size()) {
     const Index r = kinks_[begin].r;
     std::size_t end = begin;
     while (end < kinks_.size() && kinks_[end].r == r) ++end;
     const std::size_t first = settled.size();
-    coef.clear();
-    dir.clear();
-    bool onset = false;
     for (std::size_t q = begin; q < end; ++q) {
       Kink k = kinks_[q];
-      if (onset) {  // the neuron's field changed shape at the onset: resolve this one exactly
-        event_at(k.t, k.i, r);
-        break;
-      }
       const auto xi = X_.row(k.i);
       double dz = 0.0, dzdot = 0.0;
       for (std::size_t j = first; j < settled.size(); ++j) {
-        const double g = coef[j - first] * xi.dot(dir[j - first]);
-        dz += g * disp(std::max(0.0, k.t - settled[j].t));
-        dzdot += g * rate(std::max(0.0, k.t - settled[j].t));
+        const double g = settled[j].coef * xi.dot(X_.row(settled[j].i));
+        const double tau = std::max(0.0, k.t - settled[j].t);
+        dz += g * 0.5 * tau * tau;
+        dzdot += g * tau;
       }
       const double sig = k.to == kActive ? 1.0 : -1.0;
       const double before = k.zdot + dzdot;
@@ -823,44 +757,21 @@ void Switcher::settle_kinks(EventAt&& event_at) {
         break;
       }
       k.t = std::clamp(k.t - dz / before, t0_, t1_);
-      const double c = -sig * lerp(gain0_, gain1_, r, k.t) * lerp(res0_, res1_, k.i, k.t);
-      Vec u = jump_direction(k.i, r);
       k.zdot = before;
-      k.coef = c;
-      if (!second_) {  // the pair's own term: ż jumps by c x_iᵀu = c ‖u‖²
-        const double after = before + c * u.squaredNorm();
-        if (!(after * before > 0)) {  // both sides push into the surface: it slides from here
-          onset = true;
-          k.to = kSliding;
-          k.coef = -before / u.squaredNorm();
-          k.zdot = 0.0;
-        } else if (std::abs(after) < sw_.transversal_margin * std::abs(before)) {
-          event_at(k.t, k.i, r);
-          break;
-        } else {
-          k.zdot = after;
-        }
-      }
+      k.coef = -sig * lerp(gain0_, gain1_, r, k.t) * lerp(res0_, res1_, k.i, k.t);
       settled.push_back(k);
-      coef.push_back(k.coef);
-      dir.push_back(std::move(u));
     }
-    if (!second_ && settled.size() > first && (onset || !slides_[r].samples.empty()) &&
-        !slide_holds(r, settled.data() + first, settled.data() + settled.size()))
-      event_at(settled[first].t, settled[first].i, r);
-    // Every pair of the neuron: on its side (after its kinks) at the end of the corrected path?
+    // Every pair of the unit: on its side (after its kinks) at the end of the corrected path?
     // A kinked pair that went back is resolved at its kink; another pair crossed on the way.
     if (settled.size() > first) {
-      auto shift = [&](double t) {  // x_jᵀ e_r(t) for all samples j
-        Vec e = Vec::Zero(d_);
-        for (std::size_t j = first; j < settled.size(); ++j)
-          e += (coef[j - first] * disp(std::max(0.0, t - settled[j].t))) * dir[j - first];
-        return Vec(X_ * e);
-      };
-      const Vec z_end = Z1_.col(r) + shift(t1_);
+      Vec e = Vec::Zero(d_);
+      for (std::size_t q = first; q < settled.size(); ++q) {
+        const double tau = t1_ - settled[q].t;
+        e += (settled[q].coef * 0.5 * tau * tau) * X_.row(settled[q].i).transpose();
+      }
+      const Vec z_end = Z1_.col(r) + X_ * e;
       for (Index j = 0; j < n_; ++j) {
         const signed char md = mode_[id(j, r)];
-        if (md == kSliding) continue;
         signed char side = md;
         double kinked_at = -1.0;
         for (std::size_t q = first; q < settled.size(); ++q)
@@ -874,17 +785,10 @@ void Switcher::settle_kinks(EventAt&& event_at) {
           continue;
         }
         const Hermite p{md * Z0_(j, r), md * Zd0_(j, r) * h, md * Z1_(j, r), md * Zd1_(j, r) * h};
-        std::vector<double> g(settled.size() - first);  // x_jᵀ u of each kink: pair j's own shift
-        for (std::size_t q = first; q < settled.size(); ++q) g[q - first] = coef[q - first] * X_.row(j).dot(dir[q - first]);
-        auto shift_j = [&](double t) {
-          double z = 0.0;
-          for (std::size_t q = first; q < settled.size(); ++q) z += g[q - first] * disp(std::max(0.0, t - settled[q].t));
-          return z;
-        };
         double lo = t0_, hi = t1_;
         for (int it = 0; it < 60; ++it) {
           const double mid = 0.5 * (lo + hi);
-          ((p((mid - t0_) / h) + md * shift_j(mid) >= 0) ? lo : hi) = mid;
+          ((p((mid - t0_) / h) + md * moved(j, first, mid) >= 0) ? lo : hi) = mid;
         }
         event_at(hi, j, r);
       }
@@ -901,7 +805,7 @@ double Switcher::corrected_z(Index i, Index r, double t) {
   for (const Kink& k : kinks_) {
     if (k.r != r || !(k.t < t) || (k.i == i)) continue;
     const double tau = t - k.t;
-    z += k.coef * (second_ ? 0.5 * tau * tau : tau) * X_.row(i).dot(jump_direction(k.i, r));
+    z += k.coef * 0.5 * tau * tau * X_.row(i).dot(X_.row(k.i));
   }
   return z;
 }
@@ -928,188 +832,186 @@ double Switcher::refine_event(double t_event) {
   return illinois(g, a, ga, b, gb, tol);
 }
 
-bool Switcher::slide_holds(Index r, const Kink* kb, const Kink* ke, Index exit, signed char exit_to) const {
-  const double* th = x1_->data();
-  const double sa = gain1_(r);
-  std::vector<Index> S = slides_[r].samples;
-  Vec cr = neuron_c(r, th, res1_);
-  if (exit >= 0) {
-    S.erase(std::find(S.begin(), S.end(), exit));
-    if (exit_to == kActive) cr += sa * res1_(exit) * X_.row(exit).transpose();
-    if (S.empty()) return true;
-  }
-  for (const Kink* k = kb; k != ke; ++k) {
-    const Eigen::RowVectorXd xi = X_.row(k->i);
-    if (k->onset()) {
-      S.push_back(k->i);
-      if (A_(k->i, k->r) > 0) cr -= sa * res1_(k->i) * xi.transpose();
-    } else {
-      cr += (k->to == kActive ? 1.0 : -1.0) * sa * res1_(k->i) * xi.transpose();
-    }
-  }
-  const Index s = static_cast<Index>(S.size());
-  Mat XS(s, d_);
-  for (Index j = 0; j < s; ++j) XS.row(j) = X_.row(S[static_cast<std::size_t>(j)]);
-  const Vec beta = -(XS * XS.transpose()).ldlt().solve(XS * cr);
-  for (Index j = 0; j < s; ++j) {
-    const double u = sa * res1_(S[static_cast<std::size_t>(j)]);
-    if (!within(beta(j), u)) return false;
-  }
-  return true;
-}
-
-void Switcher::step_over_exits(std::vector<Item>& items) {
-  exits_.clear();
-  exit_cut_ = std::numeric_limits<double>::infinity();
-  if (items.empty()) return;
-  const double h = t1_ - t0_;
-  std::map<Index, int> per_neuron;
-  for (const Item& it : items) ++per_neuron[it.r];
-  for (const Kink& k : kinks_) per_neuron[k.r] += 2;  // a neuron with kinks keeps its events
-  Vec res0, beta, u;  // res0: the start's residuals, once an exit candidate needs them
-  if (kinks_.empty()) {  // otherwise accepted_auto has them already
-    residual_from(Z1_, x1_->data(), res1_);
-    gain1_.resize(m_);
-    for (Index q = 0; q < m_; ++q) gain1_(q) = model_.unit_gain(x1_->data(), q);
-  }
-  const double lipschitz = (*dx1_ - *dx0_).norm() / std::max((*x1_ - *x0_).norm(), 1e-300);
-  auto kept = items.begin();
-  for (const Item& it : items) {
-    const Index r = it.r, j = it.i;
-    bool stepped = false;
-    if (per_neuron[r] == 1) {
-      auto q_at = [&](const double* th, const Vec& res) {
-        slide_weights(r, th, res, beta, u);
-        return inside(beta(j), u(j), it.sign);
-      };
-      if (res0.size() == 0) residual_from(Z0_, x0_->data(), res0);
-      const double q0 = q_at(x0_->data(), res0), q1 = it.q_end;
-      const Slide& sl = slides_[r];
-      const Index i = sl.samples[static_cast<std::size_t>(j)];
-      const signed char to = it.sign < 0 ? kInactive : kActive;
-      if (q0 > 0 && q1 < 0 && slide_holds(r, nullptr, nullptr, i, to)) {
-        const Vec& xm = state_at(t0_ + 0.5 * h);  // the middle, for the curvature of q
-        model_.preactivations(xm.data(), Zl_);
-        ++stats_.forward_evals;
-        residual_from(Zl_, xm.data(), resl_);
-        const double qm = q_at(xm.data(), resl_);
-        Exit e{i, r, 0.0, to, X_.row(i).transpose()};
-        e.t0 = t0_;
-        e.h = h;
-        e.q0 = q0;
-        e.a = 2 * (q0 + q1) - 4 * qm;
-        e.b = q1 - q0 - e.a;
-        double lo = 0.0, hi = 1.0;  // q(lo) > 0 > q(hi)
-        for (int k = 0; k < 60; ++k) (e.q(0.5 * (lo + hi)) > 0 ? lo : hi) = 0.5 * (lo + hi);
-        e.t = t0_ + hi * h;
-        const Index k = static_cast<Index>(sl.samples.size());
-        if (k > 1) {  // off the span of the neuron's other sliding samples
-          Mat XO(k - 1, d_);
-          for (Index a = 0, b = 0; a < k; ++a)
-            if (a != j) XO.row(b++) = sl.XS.row(a);
-          e.u -= XO.transpose() * (XO * XO.transpose()).ldlt().solve(XO * e.u);
-        }
-        // What the shift misses, to leading order: the field's response to it, ∫ J·shift dt =
-        // L τ/3 × shift. It grows as τ³, so where it exceeds the tolerance the step is cut
-        // shorter after the exit (counted in kink_cuts), as for the kinks.
-        const Eigen::RowVectorXd wr = W(*x1_).row(r);
-        const double err = lipschitz * (t1_ - e.t) / 3 * std::abs(e.shift(t1_)) *
-                           (e.u.transpose().array().abs() / (options_.atol + options_.rtol * wr.array().abs())).maxCoeff();
-        if (err > 1.0) exit_cut_ = std::min(exit_cut_, e.t + (t1_ - e.t) * 0.9 * std::cbrt(1.0 / err));
-        exits_.push_back(std::move(e));
-        stepped = true;
-      }
-    }
-    if (!stepped) *kept++ = it;
-  }
-  items.erase(kept, items.end());
-}
-
-void Switcher::project_onsets(double t, Vec& x) const {
-  Eigen::Map<Mat> Wm = model_.unit_weights(x.data());
-  for (const Kink& k : kinks_) {
-    if (!k.onset() || !(k.t < t)) continue;
-    const Vec u = jump_direction(k.i, k.r);  // off the earlier sliding span, so that stays exact
-    Wm.row(k.r) -= (X_.row(k.i).dot(Wm.row(k.r)) / u.squaredNorm()) * u.transpose();
-  }
-}
-
 double Switcher::kink_correction(double te, const Vec& xe, Vec& delta) {
   delta.setZero(xe.size());
-  // The kinks' field jumps act on θ̇ (first order) or v̇ (second order).
-  Eigen::Map<Mat> jumpW = model_.unit_weights(delta.data() + (second_ ? P_ : 0));
-  Eigen::Map<Mat> posW = model_.unit_weights(delta.data());  // second order: their effect on θ
-  Vec v = Vec::Zero(P_);  // ∫ e dt ≈ Σ D_k τ²/2: what the Hessian (first order) or the damping (second) acts on
+  // The kinks' field jumps act on v̇, and through v on θ.
+  Eigen::Map<Mat> jumpW = model_.unit_weights(delta.data() + P_);
+  Eigen::Map<Mat> posW = model_.unit_weights(delta.data());
+  Vec v = Vec::Zero(P_);  // ∫ e dt ≈ Σ D_k τ²/2: what the damping acts on
   Eigen::Map<Mat> vW = model_.unit_weights(v.data());
   Vec gamma = Vec::Zero(n_);  // ∫ of the residual change that follows each pair's z
   Vec t2 = Vec::Zero(P_);
   for (const Kink& k : kinks_) {
     if (k.t >= te) break;
     const double tau = te - k.t, sig = k.to == kActive ? 1.0 : -1.0;
-    if (k.onset()) {
-      // Sliding cancels the normal rate: a jump coef·u, held to first order. The pair's z stays
-      // at 0, so its residual term follows from the pattern as it is; the normal part of the
-      // result is replaced by the exact projection onto the surface.
-      const Eigen::RowVectorXd u = jump_direction(k.i, k.r).transpose();
-      jumpW.row(k.r) += (k.coef * tau) * u;
-      vW.row(k.r) += (k.coef * 0.5 * tau * tau) * u;
-      continue;
-    }
-    // D(t) x_i is the jump of the field on w_r: −σ gain_r res_i x_i, along the step.
+    // D(t) x_i is the jump of the field on v_r: −σ gain_r res_i x_i, along the step.
     auto D = [&](double t) { return -sig * lerp(gain0_, gain1_, k.r, t) * lerp(res0_, res1_, k.i, t); };
-    const Eigen::RowVectorXd u = jump_direction(k.i, k.r).transpose();
+    const auto u = X_.row(k.i);
     jumpW.row(k.r) += (D(k.t + 0.5 * tau) * tau) * u;
     vW.row(k.r) += (D(k.t) * 0.5 * tau * tau) * u;
-    if (second_) posW.row(k.r) += (D(k.t + tau / 3) * 0.5 * tau * tau) * u;
+    posW.row(k.r) += (D(k.t + tau / 3) * 0.5 * tau * tau) * u;
     const double zint = 0.5 * k.zdot * tau * tau;  // ∫ z dt since the crossing
     gamma(k.i) += c_ * sig * lerp(gain0_, gain1_, k.r, k.t) * zint;
     model_.add_gain_gradient(xe.data(), k.r, sig * lerp(res0_, res1_, k.i, k.t) * zint, t2.data());
   }
-  // The gradient terms, as differences of gradients with the kinks' pattern A' (the pairs
-  // switched): J_A'ᵀγ (residual shift γ: targets y − γ/c) and, first order, the Hessian along v.
-  // A' rather than the step's pattern also brings in the kinks' effect on their own residuals.
+  // J_A'ᵀγ (residual shift γ: targets y − γ/c) as a difference of two gradients with the kinks'
+  // pattern A' (the pairs switched), which also brings in the kinks' effect on their own residuals.
   ys_ = y_ - gamma / c_;
   gbase_.resize(P_);
   gshift_.resize(P_);
   for (const Kink& k : kinks_)
-    if (k.t < te && !k.onset()) A_(k.i, k.r) = k.to == kActive ? 1.0 : 0.0;
+    if (k.t < te) A_(k.i, k.r) = k.to == kActive ? 1.0 : 0.0;
   gradient(xe.data(), gbase_.data(), y_);
-  if (second_) {
-    gradient(xe.data(), gshift_.data(), ys_);
-  } else {
-    const Vec shifted = xe + v;
-    gradient(shifted.data(), gshift_.data(), ys_);
-  }
+  gradient(xe.data(), gshift_.data(), ys_);
   for (const Kink& k : kinks_)
     if (k.t < te) A_(k.i, k.r) = mode_[id(k.i, k.r)] == kActive ? 1.0 : 0.0;
   outcome_.counters.rhs_evals += 2;  // each pattern-fixed gradient costs an RHS evaluation
-  t2 += gshift_ - gbase_;
-  if (second_) {
-    t2 += damping_(te) * v;
-    delta.tail(P_) -= t2;
-  } else {
-    delta -= t2;
-  }
+  t2 += gshift_ - gbase_ + damping_(te) * v;
+  delta.tail(P_) -= t2;
   // The correction is exact to second order in the kinks' offsets; what it misses is of the
   // order of its second-order part times (Lipschitz constant of the field) × offset / 3. The
   // estimate drops the 1/3 as a safety factor; the constant is measured along the step.
   const double lipschitz = (*dx1_ - *dx0_).norm() / std::max((*x1_ - *x0_).norm(), 1e-300);
   const double third = lipschitz * (te - kinks_.front().t);
-  const auto ref = second_ ? xe.tail(P_) : xe.head(P_);
+  const auto ref = xe.tail(P_);
   return third * (t2.array().abs() / (options_.atol + options_.rtol * ref.array().abs())).maxCoeff();
 }
 
+/// auto, first order: every unit with a pair that crosses inside the step (on the Hermite cubics
+/// of z), or a sliding coefficient out of [0, 1] at its end, is integrated alone across the step
+/// (unit_paths.hpp); the step is cut shorter only where the feedback of their residual change
+/// is too large for the tolerance, or a unit has too many events in it.
+std::optional<double> Switcher::accepted_paths() {
+  paths_.clear();
+  forced_.clear();
+  max_dt_ = std::numeric_limits<double>::infinity();
+  std::vector<char> changes(static_cast<std::size_t>(m_), 0);
+  scan_crossings([&](Index, Index r, double, double, const Hermite&) { changes[r] = 1; });
+  items_.clear();
+  collect_slides(items_);
+  for (const Item& it : items_) changes[it.r] = 1;
+  const bool any = std::find(changes.begin(), changes.end(), 1) != changes.end();
+  if (!any) return std::nullopt;
+  prepare_paths();
+  const double h = t1_ - t0_;
+  double t_cut = t1_, first = std::numeric_limits<double>::infinity();
+  for (Index r = 0; r < m_; ++r) {
+    if (!changes[r]) continue;
+    paths_.push_back(detail::trace_unit(shared_, r, &mode_[id(0, r)], slides_[r]));
+    const UnitPath& p = paths_.back();
+    if (p.end < 1.0) t_cut = std::min(t_cut, t0_ + p.end * h);
+    if (!p.switches.empty()) first = std::min(first, t0_ + p.switches.front().s * h);
+  }
+  if (t_cut < t1_) ++stats_.events;
+  // The feedback's error grows like τ³ in the time τ since the first switch: cut the step
+  // shorter while it exceeds the tolerance.
+  for (int attempt = 0;; ++attempt) {
+    const double err = path_correction(t_cut, state_at(t_cut), delta_);
+    const double factor = err > 0 ? 0.9 * std::cbrt(1.0 / err) : 5.0;
+    max_dt_ = factor < 5.0 ? (t_cut - t0_) * std::max(factor, 0.2) : std::numeric_limits<double>::infinity();
+    if (err <= 1.0 || attempt == 3 || !(first < t_cut)) break;
+    t_cut = first + (t_cut - first) * std::clamp(factor, 0.2, 0.9);
+    ++stats_.kink_cuts;
+  }
+  return t_cut;
+}
+
+void Switcher::prepare_paths() {
+  detail::StepShared& S = shared_;
+  S.X = &X_;
+  S.xnorm = &xnorm_;
+  S.t0 = t0_;
+  S.h = t1_ - t0_;
+  S.Z0 = &Z0_;
+  S.Zd0 = &Zd0_;
+  S.Z1 = &Z1_;
+  S.Zd1 = &Zd1_;
+  S.z_tol = sw_.z_tol;
+  S.alpha_tol = sw_.alpha_tol;
+  // The residual along the pattern-fixed step: its values at both ends and the middle, its rates at the ends.
+  residual_from(Z0_, x0_->data(), res0_);
+  residual_from(Z1_, x1_->data(), res1_);
+  const Vec& xm = state_at(t0_ + 0.5 * S.h);
+  model_.preactivations(xm.data(), Zl_);
+  ++stats_.forward_evals;
+  residual_from(Zl_, xm.data(), resl_);
+  Vec rate0, rate1;
+  model_.pattern_rate(x0_->data(), dx0_->data(), Z0_, Zd0_, A_, rate0);
+  model_.pattern_rate(x1_->data(), dx1_->data(), Z1_, Zd1_, A_, rate1);
+  S.set_residual(res0_, c_ * rate0, resl_, res1_, c_ * rate1);
+  S.g0.resize(m_);
+  S.g1.resize(m_);
+  for (Index r = 0; r < m_; ++r) {
+    S.g0(r) = model_.unit_gain(x0_->data(), r);
+    S.g1(r) = model_.unit_gain(x1_->data(), r);
+  }
+  S.wnorm = W(*x1_).rowwise().norm();
+}
+
+double Switcher::path_correction(double te, const Vec& xe, Vec& delta) {
+  const double h = t1_ - t0_, se = (te - t0_) / h;
+  delta.setZero(xe.size());
+  Eigen::Map<Mat> dW = model_.unit_weights(delta.data());
+  Vec flux = Vec::Zero(n_);  // ∫ of the residual change the paths cause, over [t0, te]
+  double first = std::numeric_limits<double>::infinity();
+  detail::UnitContribution u;
+  for (const UnitPath& p : paths_) {
+    p.contribution(shared_, se, &mode_[id(0, p.r)], gain_trained_, u);
+    dW.row(p.r) += u.dw.transpose();
+    flux += (c_ * h * shared_.gain(p.r, 0.5 * se)) * u.rho;
+    if (gain_trained_) model_.add_gain_gradient(xe.data(), p.r, u.outer, delta.data());
+    if (!p.switches.empty()) first = std::min(first, p.switches.front().s);
+  }
+  if (!(first < se)) return 0.0;
+  // The feedback −J_Aᵀ flux on every unit, with the pattern at te (a difference of two gradients:
+  // targets y − flux/c shift the residual by flux), projected on the sliding units' surfaces.
+  auto set_pattern = [&](bool at_te) {
+    for (const UnitPath& p : paths_)
+      for (const detail::UnitSwitch& sw : p.switches) {
+        if (sw.s > se) break;
+        A_(sw.i, p.r) = (at_te ? p.mode_at(sw.i, se, &mode_[id(0, p.r)]) : mode_[id(sw.i, p.r)]) == kActive;
+      }
+  };
+  set_pattern(true);
+  gbase_.resize(P_);
+  gshift_.resize(P_);
+  model_.pattern_gradient(xe.data(), A_, y_, c_, pw_, gbase_.data());
+  ys_ = y_ - flux / c_;
+  model_.pattern_gradient(xe.data(), A_, ys_, c_, pw_, gshift_.data());
+  set_pattern(false);
+  outcome_.counters.rhs_evals += 2;  // each pattern-fixed gradient costs an RHS evaluation
+  Vec t2 = gshift_ - gbase_;
+  Eigen::Map<Mat> T2 = model_.unit_weights(t2.data());
+  std::vector<char> traced(static_cast<std::size_t>(m_), 0);
+  auto project = [&](Index r, const Mat& Q) {
+    if (Q.rows() == 0) return;
+    const Vec g = T2.row(r).transpose();
+    T2.row(r) -= (Q.transpose() * (Q * g)).transpose();
+  };
+  for (const UnitPath& p : paths_) {
+    traced[p.r] = 1;
+    project(p.r, p.piece_at(se).Q);
+  }
+  for (const Index r : sliding_neurons_)
+    if (!traced[r]) project(r, slides_[r].Q);
+  delta -= t2;
+  // What the feedback misses is of the order of itself times (Lipschitz constant of the field) ×
+  // the time since the first switch (the 1/3 of its leading term dropped as a safety factor).
+  const double lipschitz = (*dx1_ - *dx0_).norm() / std::max((*x1_ - *x0_).norm(), 1e-300);
+  return lipschitz * (se - first) * h *
+         (t2.array().abs() / (options_.atol + options_.rtol * xe.array().abs())).maxCoeff();
+}
+
 void Switcher::sample(double t, Vec& x) {
-  if (!sw_.step_over) return;
+  if (!sw_.step_over || !(t > t0_)) return;
+  Vec delta;
   if (!kinks_.empty() && kinks_.front().t < t) {
-    Vec delta;
     kink_correction(t, x, delta);
     x += delta;
-    if (!second_) project_onsets(t, x);
+  } else if (!paths_.empty()) {
+    path_correction(t, x, delta);
+    x += delta;
   }
-  Eigen::Map<Mat> Wm = model_.unit_weights(x.data());
-  for (const Exit& e : exits_)
-    if (e.t < t) Wm.row(e.r) += e.shift(t) * e.u.transpose();
 }
 
 void Switcher::advanced() {
@@ -1119,41 +1021,44 @@ void Switcher::advanced() {
 }
 
 bool Switcher::restart(Vec& x, Vec& dxdt, double t, double t_old, Outcome& outcome) {
-  if (!kinks_.empty()) {  // auto: the crossings stepped over, and their correction
+  if (!kinks_.empty()) {  // auto, second order: the crossings stepped over, and their correction
     x += delta_;
-    std::vector<Index> onset_neurons;
     for (const Kink& k : kinks_) {
       set_mode(k.i, k.r, k.to);
       ++stats_.switches;
-      if (k.onset()) {
-        ++stats_.sliding_episodes;
-        ++stats_.stepped_onsets;
-        onset_neurons.push_back(k.r);
-        continue;
-      }
       ++stats_.stepped_crossings;
       record_crossing(k.i, k.r, k.t);
     }
-    if (!onset_neurons.empty()) {
-      project_onsets(t, x);
-      for (const Index r : onset_neurons) rebuild_slide(r);
-      count_sliding();
-    }
     kinks_.clear();
   }
-  if (!exits_.empty()) {  // auto: sliding coefficients that reached a bound inside the step
-    Eigen::Map<Mat> Wm = model_.unit_weights(x.data());
-    for (const Exit& e : exits_) {
-      if (!(e.t < t)) continue;
-      Wm.row(e.r) += e.shift(t) * e.u.transpose();
-      set_mode(e.i, e.r, e.to);
-      ++stats_.switches;
-      ++stats_.sliding_exits;
-      ++stats_.stepped_exits;
-      rebuild_slide(e.r);
+  if (!paths_.empty()) {  // auto, first order: the units' paths up to t, and their correction
+    x += delta_;
+    const double h = t1_ - t0_, se = (t - t0_) / h;
+    for (const UnitPath& p : paths_) {
+      bool slides = false;
+      for (const detail::UnitSwitch& sw : p.switches) {
+        if (sw.s > se) break;
+        set_mode(sw.i, p.r, sw.to);
+        ++stats_.switches;
+        if (sw.to == kSliding) {
+          ++stats_.sliding_episodes;
+          ++stats_.stepped_onsets;
+          slides = true;
+        } else if (sw.from == kSliding) {
+          ++stats_.sliding_exits;
+          ++stats_.stepped_exits;
+          slides = true;
+        } else {
+          ++stats_.stepped_crossings;
+          record_crossing(sw.i, p.r, t0_ + sw.s * h);
+        }
+      }
+      stats_.bounces += p.bounces;
+      stats_.repelling += p.repelling;
+      if (slides) rebuild_slide(p.r);
     }
     count_sliding();
-    exits_.clear();
+    paths_.clear();
   }
   resolve(x, t, forced_);
   if (!second_) project_slides(x);

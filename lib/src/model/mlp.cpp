@@ -244,6 +244,18 @@ void Mlp::pattern_predict(const double* theta, const Mat& Z, const Mat& A, Vec& 
   if (options_.bias) f.array() += scale_.back() * w(0, m);
 }
 
+void Mlp::pattern_rate(const double* theta, const double* theta_dot, const Mat& Z, const Mat& Zd, const Mat& A,
+                       Vec& fdot) const {
+  // f = s ((A∘Z) w + b) with the output layer [w, b]: ḟ = s ((A∘Ż) w + (A∘Z) ẇ + ḃ), ẇ = ḃ = 0 when fixed.
+  const auto w = layer(theta, depth());
+  const Index m = units();
+  fdot.noalias() = scale_.back() * (A.cwiseProduct(Zd) * w.row(0).head(m).transpose());
+  if (!trained(depth())) return;
+  const auto wd = layer(theta_dot, depth());
+  fdot.noalias() += scale_.back() * (A.cwiseProduct(Z) * wd.row(0).head(m).transpose());
+  if (options_.bias) fdot.array() += scale_.back() * wd(0, m);
+}
+
 void Mlp::pattern_gradient(const double* theta, const Mat& A, const Vec& y, double c, PatternWork& w,
                            double* g) const {
   const Index m = units();

@@ -439,6 +439,25 @@ void TwoLayer::pattern_predict(const double* theta, const Mat& Z, const Mat& A, 
   f *= options_.scale;
 }
 
+void TwoLayer::pattern_rate(const double* theta, const double* theta_dot, const Mat& Z, const Mat& Zd, const Mat& A,
+                            Vec& fdot) const {
+  // f_i = s Σ_r a_r A_ir z_ir: ḟ_i = s Σ_r A_ir (a_r ż_ir + ȧ_r z_ir), ȧ = 0 when a is fixed.
+  const Index n = Z.rows(), m = width();
+  const double* __restrict av = outer_ptr(theta);
+  const double* __restrict ad = options_.train_outer ? theta_dot + m * X_.cols() : nullptr;
+  fdot.setZero(n);
+  double* __restrict fo = fdot.data();
+  for (Index r = 0; r < m; ++r) {
+    const double* __restrict z = Z.data() + r * n;
+    const double* __restrict zd = Zd.data() + r * n;
+    const double* __restrict p = A.data() + r * n;
+    const double ar = av[r], adr = ad ? ad[r] : 0.0;
+#pragma omp simd
+    for (Index i = 0; i < n; ++i) fo[i] += p[i] * (ar * zd[i] + adr * z[i]);
+  }
+  fdot *= options_.scale;
+}
+
 void TwoLayer::pattern_gradient(const double* theta, const Mat& A, const Vec& y, double c, PatternWork& w,
                                 double* g) const {
   // fused_relu's tiles, with the given pattern A in place of 1[Z > 0] (σ(z) → A z, σ' → A):

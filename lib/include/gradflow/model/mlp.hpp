@@ -82,6 +82,8 @@ class Mlp final : public Model, public PiecewiseLinear, public SwitchingSurfaces
   void preactivation_rates(const double* theta, const double* theta_dot, Mat& Zd) const override;
   double preactivation(const double* theta, Index i, Index r) const override;
   void pattern_predict(const double* theta, const Mat& Z, const Mat& A, Vec& f) const override;
+  void pattern_rate(const double* theta, const double* theta_dot, const Mat& Z, const Mat& Zd, const Mat& A,
+                    Vec& fdot) const override;
   void pattern_gradient(const double* theta, const Mat& A, const Vec& y, double c, PatternWork& w,
                         double* g) const override;
   const Mat& unit_inputs() const override { return features_; }

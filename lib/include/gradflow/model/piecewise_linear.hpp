@@ -51,6 +51,9 @@ class PiecewiseLinear {
   // ---- the field with the pattern A fixed ------------------------------------------------
   /// f = f_A(θ) from Z = Z(θ).
   virtual void pattern_predict(const double* theta, const Mat& Z, const Mat& A, Vec& f) const = 0;
+  /// ḟ = d/dt f_A(θ) along θ̇, from Z = Z(θ) and Ż = Ż(θ, θ̇).
+  virtual void pattern_rate(const double* theta, const double* theta_dot, const Mat& Z, const Mat& Zd, const Mat& A,
+                            Vec& fdot) const = 0;
   /// g = ∇L_A(θ) for L = (c/2)‖f_A − y‖²: the residual c (f_A − y) is left in w.res, A∘Z in w.Z.
   virtual void pattern_gradient(const double* theta, const Mat& A, const Vec& y, double c, PatternWork& w,
                                 double* g) const = 0;
