@@ -54,16 +54,17 @@ struct Point {
   std::string status, note;
 };
 
-/// One gradflow run to t_end ("auto", "exact" or "off"), stopped at the first of 100 samples
-/// past the wall limit.
+/// One gradflow run to t_end ("auto", "exact" or "off") with `samples` equally spaced samples,
+/// stopped at the first sample past the wall limit. With one sample only the final state is
+/// written, as the SciPy peer keeps it (t_eval = [T]).
 inline Point run_gradflow(const Net& p, const std::string& scheme, double rtol, double t_end, double wall_limit,
-                          Vec& theta) {
+                          Vec& theta, int samples = 100) {
   IntegrateOptions o;
   o.rtol = rtol;
   o.atol = 1e-2 * rtol;
   o.max_steps = 100'000'000;
   std::vector<double> times;
-  for (int k = 1; k <= 100; ++k) times.push_back(t_end * k / 100);
+  for (int k = 1; k <= samples; ++k) times.push_back(t_end * k / samples);
   theta = p.inst.theta0;
   const double t0 = now();
   auto keep = [&](double, const Vec&) { return now() - t0 < wall_limit; };

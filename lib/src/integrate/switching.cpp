@@ -213,7 +213,8 @@ class Switcher {
   std::vector<UnitPath> paths_;
   detail::StepShared shared_;
   bool gain_trained_ = false;  ///< the units' gains are parameters (two_layer): their paths move them too
-  Vec delta_, res0_, res1_, gain0_, gain1_, gbase_, gshift_, ys_;
+  Vec delta_, res0_, res1_, gain0_, gain1_, gshift_;
+  double delta_t_ = std::numeric_limits<double>::quiet_NaN();  ///< where delta_ holds the correction
   double max_dt_ = std::numeric_limits<double>::infinity();
   double xs_t_ = std::numeric_limits<double>::quiet_NaN();
 };
@@ -854,19 +855,16 @@ double Switcher::kink_correction(double te, const Vec& xe, Vec& delta) {
     gamma(k.i) += c_ * sig * lerp(gain0_, gain1_, k.r, k.t) * zint;
     model_.add_gain_gradient(xe.data(), k.r, sig * lerp(res0_, res1_, k.i, k.t) * zint, t2.data());
   }
-  // J_A'ᵀγ (residual shift γ: targets y − γ/c) as a difference of two gradients with the kinks'
-  // pattern A' (the pairs switched), which also brings in the kinks' effect on their own residuals.
-  ys_ = y_ - gamma / c_;
-  gbase_.resize(P_);
-  gshift_.resize(P_);
+  // J_A'ᵀγ, the residual shift γ fed back, with the kinks' pattern A' (the pairs switched), which
+  // also brings in the kinks' effect on their own residuals.
   for (const Kink& k : kinks_)
     if (k.t < te) A_(k.i, k.r) = k.to == kActive ? 1.0 : 0.0;
-  gradient(xe.data(), gbase_.data(), y_);
-  gradient(xe.data(), gshift_.data(), ys_);
+  gshift_.resize(P_);
+  model_.pattern_backward(xe.data(), A_, gamma, gshift_.data());
   for (const Kink& k : kinks_)
     if (k.t < te) A_(k.i, k.r) = mode_[id(k.i, k.r)] == kActive ? 1.0 : 0.0;
-  outcome_.counters.rhs_evals += 2;  // each pattern-fixed gradient costs an RHS evaluation
-  t2 += gshift_ - gbase_ + damping_(te) * v;
+  ++stats_.backward_evals;
+  t2 += gshift_ + damping_(te) * v;
   delta.tail(P_) -= t2;
   // The correction is exact to second order in the kinks' offsets; what it misses is of the
   // order of its second-order part times (Lipschitz constant of the field) × offset / 3. The
@@ -902,11 +900,17 @@ std::optional<double> Switcher::accepted_paths() {
     if (p.end < 1.0) t_cut = std::min(t_cut, t0_ + p.end * h);
     if (!p.switches.empty()) first = std::min(first, t0_ + p.switches.front().s * h);
   }
+  // Units whose pairs only came close (a Hermite dip the path does not follow) leave the step as it is.
+  if (std::all_of(paths_.begin(), paths_.end(), [](const UnitPath& p) { return p.pieces.size() == 1; })) {
+    paths_.clear();
+    return std::nullopt;
+  }
   if (t_cut < t1_) ++stats_.events;
   // The feedback's error grows like τ³ in the time τ since the first switch: cut the step
   // shorter while it exceeds the tolerance.
   for (int attempt = 0;; ++attempt) {
     const double err = path_correction(t_cut, state_at(t_cut), delta_);
+    delta_t_ = t_cut;
     const double factor = err > 0 ? 0.9 * std::cbrt(1.0 / err) : 5.0;
     max_dt_ = factor < 5.0 ? (t_cut - t0_) * std::max(factor, 0.2) : std::numeric_limits<double>::infinity();
     if (err <= 1.0 || attempt == 3 || !(first < t_cut)) break;
@@ -963,8 +967,8 @@ double Switcher::path_correction(double te, const Vec& xe, Vec& delta) {
     if (!p.switches.empty()) first = std::min(first, p.switches.front().s);
   }
   if (!(first < se)) return 0.0;
-  // The feedback −J_Aᵀ flux on every unit, with the pattern at te (a difference of two gradients:
-  // targets y − flux/c shift the residual by flux), projected on the sliding units' surfaces.
+  // The feedback −J_Aᵀ flux on every unit, with the pattern at te, projected on the sliding
+  // units' surfaces.
   auto set_pattern = [&](bool at_te) {
     for (const UnitPath& p : paths_)
       for (const detail::UnitSwitch& sw : p.switches) {
@@ -973,14 +977,10 @@ double Switcher::path_correction(double te, const Vec& xe, Vec& delta) {
       }
   };
   set_pattern(true);
-  gbase_.resize(P_);
-  gshift_.resize(P_);
-  model_.pattern_gradient(xe.data(), A_, y_, c_, pw_, gbase_.data());
-  ys_ = y_ - flux / c_;
-  model_.pattern_gradient(xe.data(), A_, ys_, c_, pw_, gshift_.data());
+  Vec t2(P_);
+  model_.pattern_backward(xe.data(), A_, flux, t2.data());
   set_pattern(false);
-  outcome_.counters.rhs_evals += 2;  // each pattern-fixed gradient costs an RHS evaluation
-  Vec t2 = gshift_ - gbase_;
+  ++stats_.backward_evals;
   Eigen::Map<Mat> T2 = model_.unit_weights(t2.data());
   std::vector<char> traced(static_cast<std::size_t>(m_), 0);
   auto project = [&](Index r, const Mat& Q) {
@@ -1009,6 +1009,10 @@ void Switcher::sample(double t, Vec& x) {
     kink_correction(t, x, delta);
     x += delta;
   } else if (!paths_.empty()) {
+    if (t == delta_t_) {  // the step's cut: the correction is known
+      x += delta_;
+      return;
+    }
     path_correction(t, x, delta);
     x += delta;
   }

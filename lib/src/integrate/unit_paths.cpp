@@ -135,6 +135,12 @@ const UnitPiece& UnitPath::piece_at(double s) const {
   return pieces.front();
 }
 
+Poly UnitPath::base(const StepShared& S, Index i, double s) const {
+  for (const Rebase& b : rebased)
+    if (b.i == i && b.s <= s) return b.z;
+  return S.base(i, r);
+}
+
 signed char UnitPath::mode_at(Index i, double s, const signed char* modes) const {
   signed char m = modes[i];
   for (const UnitSwitch& sw : switches) {
@@ -152,14 +158,17 @@ UnitPath trace_unit(const StepShared& S, Index r, const signed char* P, const Sl
   path.r = r;
   const double wn = S.wnorm(r);
   auto eps = [&](Index i) { return S.z_tol * xn(i) * wn + 1e-300; };
-  // How far each pair's base path stays on the pattern's side: pairs further than the
-  // deviation can move them are not searched for crossings.
-  Vec reach(n);
-  for (Index i = 0; i < n; ++i) {
-    const double sg = P[i];
-    reach(i) = sg == 0 ? std::numeric_limits<double>::infinity()
-                       : Hermite{sg * (*S.Z0)(i, r), sg * (*S.Zd0)(i, r) * S.h, sg * (*S.Z1)(i, r),
-                                 sg * (*S.Zd1)(i, r) * S.h}.min_value();
+  // How far each pair's base path stays on the pattern's side, at least: pairs further than the
+  // deviation can move them are not searched for crossings. The Hermite cubic is its chord plus
+  // s(1 − s)((1 − s)(D0 − Δ) − s(D1 − Δ)), Δ = h1 − h0, which is at most (4/27)(|D0 − Δ| + |D1 − Δ|).
+  Eigen::ArrayXd reach(n);
+  {
+    Eigen::ArrayXd sg(n);
+    for (Index i = 0; i < n; ++i) sg(i) = P[i];
+    const Eigen::ArrayXd h0 = sg * S.Z0->col(r).array(), h1 = sg * S.Z1->col(r).array();
+    const Eigen::ArrayXd D0 = sg * S.Zd0->col(r).array() * S.h, D1 = sg * S.Zd1->col(r).array() * S.h;
+    reach = h0.min(h1) - (4.0 / 27.0) * ((D0 - (h1 - h0)).abs() + (D1 - (h1 - h0)).abs());
+    reach = (sg == 0).select(std::numeric_limits<double>::infinity(), reach);
   }
   // The pattern's active samples as weights of a polynomial matrix: Xᵀ (mask ∘ coefficients).
   Vec active(n);
@@ -185,6 +194,28 @@ UnitPath trace_unit(const StepShared& S, Index r, const signed char* P, const Sl
     return cP;
   };
 
+  // A pair sliding in the pattern stays at its z(0) on the pattern-fixed path (0, up to round-off).
+  for (const Index i : slide.samples) {
+    Poly z;
+    z.c[0] = (*S.Z0)(i, r);
+    path.rebased.push_back({i, 0.0, z});
+  }
+  // From its first event at s on (a switch or a bounce), pair i's base is the pattern-fixed path of its z along the
+  // interpolated residual, z(s) − x_iᵀ(I − Π_P)(C_P(·) − C_P(s)) with C_P = Σ_{P active} x_j Q_j:
+  // the same field the QP and the deviation see, so that a pair whose rate on its side is near 0
+  // (a sliding pair, one that crossed into a side it barely moves into, or one that grazed its
+  // surface) keeps the sign the resolution gave it.
+  auto rebase = [&](Index i, double s) {
+    Vec u = X.row(i).transpose();
+    if (slide.Q.rows() > 0) u -= slide.Q.transpose() * (slide.Q * u);
+    const Vec g = (X * u).cwiseProduct(active);
+    Poly F;
+    const Eigen::RowVectorXd f0 = (S.h * a0) * (g.transpose() * S.EI), f1 = (S.h * da) * (g.transpose() * S.EI1);
+    for (int k = 0; k < 6; ++k) F.c[k] -= f0(k);
+    for (int k = 0; k < 7; ++k) F.c[k] -= f1(k);
+    F.c[0] += path.base(S, i, s)(s) - F(s);
+    path.rebased.insert(path.rebased.begin(), {i, s, F});
+  };
   std::vector<signed char> M(P, P + n);
   Slide cur = slide;
   bool slides_changed = false;
@@ -222,7 +253,7 @@ UnitPath trace_unit(const StepShared& S, Index r, const signed char* P, const Sl
       const signed char md = M[i];
       if (md == kSliding) continue;
       if (md == P[i] && reach(i) - xn(i) * bound > eps(i)) continue;
-      Poly p = S.base(i, r);
+      Poly p = path.base(S, i, sa);
       const Eigen::RowVectorXd xd = X.row(i) * D;
       for (int k = 0; k < kCoefs; ++k) p.c[k] += xd(k);
       if (md < 0)
@@ -277,7 +308,7 @@ UnitPath trace_unit(const StepShared& S, Index r, const signed char* P, const Sl
     Vec zC(k);
     for (Index j = 0; j < k; ++j) {
       XC.row(j) = X.row(C[j]);
-      zC(j) = S.base(C[j], r)(s) + X.row(C[j]).dot(dw);
+      zC(j) = path.base(S, C[j], s)(s) + X.row(C[j]).dot(dw);
     }
     dw -= XC.transpose() * (XC * XC.transpose()).ldlt().solve(zC);
     const double gs = S.gain(r, s);
@@ -326,6 +357,8 @@ UnitPath trace_unit(const StepShared& S, Index r, const signed char* P, const Sl
     std::vector<Index> sliding;
     for (Index j = 0; j < k; ++j) {
       const Index i = C[j];
+      if (!std::any_of(path.rebased.begin(), path.rebased.end(), [&](const Rebase& b) { return b.i == i; }))
+        rebase(i, s);
       if (fresh[j] != M[i]) {
         path.switches.push_back({i, s, M[i], fresh[j]});
         M[i] = fresh[j];
@@ -380,7 +413,7 @@ void UnitPath::contribution(const StepShared& S, double se, const signed char* P
     }
     // ρ_i = A_i x_iᵀδw + (activity now − A_i) z_i: the second part on the samples that differ.
     for (const auto& [i, sg] : pc.differ) {
-      Poly z = S.base(i, r);
+      Poly z = base(S, i, a);
       const Eigen::RowVectorXd xd = X.row(i) * pc.D;
       for (Index k = 0; k < pc.D.cols(); ++k) z.c[k] += xd(k);
       out.rho(i) += sg * z.integral(a, b);

@@ -111,16 +111,29 @@ struct UnitContribution {
   double outer = 0.0;  ///< −h ∫_0^{s_e} Σ_i r_i ρ_ir ds: the weight of ∇g_r in the change of θ (trained gains)
 };
 
+/// A pair's base path from s on, in place of the Hermite cubic: the pattern-fixed path of the
+/// unit's own field along the interpolated residual. After a pair's first event its rate is set
+/// by exactly that field (a sliding pair's is cancelled by it), so its z keeps the sign the
+/// resolution gave it even where that rate is near 0.
+struct Rebase {
+  Index i = 0;
+  double s = 0.0;
+  Poly z;
+};
+
 /// One unit's path across the step.
 struct UnitPath {
   Index r = 0;
   std::vector<UnitPiece> pieces;
   std::vector<UnitSwitch> switches;  ///< in time order
+  std::vector<Rebase> rebased;       ///< pairs resolved at an event: their base from then on
   double end = 1.0;  ///< < 1: stopped at its max_events-th event; the step is cut there
   long bounces = 0, repelling = 0;
 
   /// The piece that holds s (the later one at a boundary).
   const UnitPiece& piece_at(double s) const;
+  /// The base path of pair (i, r) on the piece that starts at s.
+  Poly base(const StepShared& S, Index i, double s) const;
   /// Mode of sample i at s, from the step's pattern `modes` (the unit's column).
   signed char mode_at(Index i, double s, const signed char* modes) const;
   void contribution(const StepShared& S, double se, const signed char* modes, bool outer, UnitContribution& out) const;

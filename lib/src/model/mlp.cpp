@@ -266,13 +266,26 @@ void Mlp::pattern_gradient(const double* theta, const Mat& A, const Vec& y, doub
   w.f.noalias() = s * (w.Z * out.row(0).head(m).transpose());
   if (options_.bias) w.f.array() += s * out(0, m);
   w.res = c * (w.f - y);
-  w.M.array() = A.array().colwise() * w.res.array();
-  w.M.array().rowwise() *= (s * out.row(0).head(m)).array();
-  Eigen::Map<Mat>(g, m, unit_dim()).noalias() = w.M.transpose() * features_;
+  pattern_backward(theta, A, w.Z, w.res, g);
+}
+
+void Mlp::pattern_backward(const double* theta, const Mat& A, const Vec& r, double* g) const {
+  Mat AZ = features_ * unit_weights(theta).transpose();
+  AZ.array() *= A.array();
+  pattern_backward(theta, A, AZ, r, g);
+}
+
+void Mlp::pattern_backward(const double* theta, const Mat& A, const Mat& AZ, const Vec& r, double* g) const {
+  const Index m = units();
+  const double s = scale_.back();
+  const auto out = layer(theta, depth());
+  Mat M = A.array().colwise() * r.array();
+  M.array().rowwise() *= (s * out.row(0).head(m)).array();
+  Eigen::Map<Mat>(g, m, unit_dim()).noalias() = M.transpose() * features_;
   if (trained(depth())) {
     double* go = g + offset_of_.back();
-    Eigen::Map<Vec>(go, m).noalias() = s * (w.Z.transpose() * w.res);
-    if (options_.bias) go[m] = s * w.res.sum();
+    Eigen::Map<Vec>(go, m).noalias() = s * (AZ.transpose() * r);
+    if (options_.bias) go[m] = s * r.sum();
   }
 }
 

@@ -458,6 +458,42 @@ void TwoLayer::pattern_rate(const double* theta, const double* theta_dot, const 
   fdot *= options_.scale;
 }
 
+void TwoLayer::pattern_backward(const double* theta, const Mat& A, const Vec& r, double* g) const {
+  weigh_rows(workspace(), X_, options_.scale, 1.0, nullptr, nullptr, &r);
+  pattern_backward_rows(theta, A, g);
+}
+
+void TwoLayer::pattern_backward_rows(const double* theta, const Mat& A, double* g) const {
+  const Index n = X_.rows(), d = X_.cols(), m = width();
+  const double s = options_.scale;
+  const Eigen::Map<const Mat> W = unit_weights(theta);
+  const Eigen::Map<const Vec> a(outer_ptr(theta), m);
+  Workspace& ws = workspace();
+  const Index nt = threaded(n, m, d) ? std::min<Index>(max_threads(), std::max<Index>(1, n / 8)) : 1;
+  const SerialGemms serial(true);
+  const Index tu = tile_units(n);
+  const Index blocks = (m + tu - 1) / tu;
+  const Mat& XR = ws.XR;
+  Eigen::Map<Mat> gW(g, m, d);
+#pragma omp parallel for schedule(static) num_threads(nt) if (nt > 1)
+  for (Index b = 0; b < blocks; ++b) {
+    const Index r0 = b * tu, units = std::min(tu, m - r0);
+    auto G = gW.middleRows(r0, units);
+    for (Index i0 = 0; i0 < n; i0 += kTileRows) {
+      const Index rows = std::min(kTileRows, n - i0);
+      const auto At = A.block(i0, r0, rows, units);
+      if (i0 == 0) {
+        G.noalias() = At.transpose() * XR.middleRows(i0, rows);
+      } else {
+        G.noalias() += At.transpose() * XR.middleRows(i0, rows);
+      }
+    }
+  }
+  // ∂L/∂a_r = s Σ_i res_i A_ir x_iᵀw_r = s w_rᵀ(Σ_i A_ir res_i x_i): the unit's row before its gain.
+  if (options_.train_outer) Eigen::Map<Vec>(g + m * d, m).noalias() = s * W.cwiseProduct(gW).rowwise().sum();
+  gW.array().colwise() *= (s * a.array());
+}
+
 void TwoLayer::pattern_gradient(const double* theta, const Mat& A, const Vec& y, double c, PatternWork& w,
                                 double* g) const {
   // fused_relu's tiles, with the given pattern A in place of 1[Z > 0] (σ(z) → A z, σ' → A):
@@ -494,25 +530,7 @@ void TwoLayer::pattern_gradient(const double* theta, const Mat& A, const Vec& y,
   w.f.setZero(n);
   for (Index b = 0; b < blocks; ++b) w.f += ws.fpart.col(b);
   weigh_rows(ws, X_, s, c, &w.f, &y, nullptr);
-  const Mat& XR = ws.XR;
-  Eigen::Map<Mat> gW(g, m, d);
-#pragma omp parallel for schedule(static) num_threads(nt) if (nt > 1)
-  for (Index b = 0; b < blocks; ++b) {
-    const Index r0 = b * tu, units = std::min(tu, m - r0);
-    auto G = gW.middleRows(r0, units);
-    for (Index i0 = 0; i0 < n; i0 += kTileRows) {
-      const Index rows = std::min(kTileRows, n - i0);
-      const auto At = A.block(i0, r0, rows, units);
-      if (i0 == 0) {
-        G.noalias() = At.transpose() * XR.middleRows(i0, rows);
-      } else {
-        G.noalias() += At.transpose() * XR.middleRows(i0, rows);
-      }
-    }
-  }
-  // ∂L/∂a_r = s Σ_i res_i A_ir x_iᵀw_r = s w_rᵀ(Σ_i A_ir res_i x_i): the unit's row before its gain.
-  if (options_.train_outer) Eigen::Map<Vec>(g + m * d, m).noalias() = s * W.cwiseProduct(gW).rowwise().sum();
-  gW.array().colwise() *= (s * a.array());
+  pattern_backward_rows(theta, A, g);
   w.res = ws.r;
 }
 

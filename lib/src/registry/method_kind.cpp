@@ -133,6 +133,7 @@ void record(std::map<std::string, double>& m, const SwitchingStats& st) {
   m["events"] = static_cast<double>(st.events);
   m["reversals"] = static_cast<double>(st.reversals);
   m["forward_evals"] = static_cast<double>(st.forward_evals);
+  m["backward_evals"] = static_cast<double>(st.backward_evals);
   m["stepped_crossings"] = static_cast<double>(st.stepped_crossings);
   m["stepped_onsets"] = static_cast<double>(st.stepped_onsets);
   m["stepped_exits"] = static_cast<double>(st.stepped_exits);

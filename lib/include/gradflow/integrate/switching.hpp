@@ -48,8 +48,9 @@
 namespace gradflow {
 
 /// What the switching integrators saw. `forward_evals` counts the extra one-GEMM passes
-/// Z = X Wᵀ (pattern checks at step ends, event location, coefficients); a right-hand-side
-/// evaluation costs two GEMMs, so the total cost is about rhs_evals + forward_evals / 2.
+/// Z = X Wᵀ (pattern checks at step ends, event location, coefficients) and `backward_evals`
+/// the extra one-GEMM passes J_Aᵀr; a right-hand-side evaluation costs two GEMMs, so the total
+/// cost is about rhs_evals + (forward_evals + backward_evals) / 2.
 struct SwitchingStats {
   long switches = 0;          ///< changes of the mode (active / inactive / sliding) of one pair
   long crossings = 0;         ///< transversal crossings: a pair changed side
@@ -71,6 +72,7 @@ struct SwitchingStats {
   double max_projection = 0.0;  ///< largest |z_ir| / (‖x_i‖‖w_r‖) removed by projecting onto a surface
   long locate_evals = 0;      ///< dense-output evaluations while locating events
   long forward_evals = 0;     ///< extra one-GEMM passes (see above)
+  long backward_evals = 0;    ///< auto: one-GEMM backward passes J_Aᵀr (the feedback of the stepped-over changes)
   long sliding_pairs = 0;     ///< pairs sliding at the end of the run
   long stepped_crossings = 0; ///< auto: transversal crossings stepped over inside a step (part of `crossings`)
   long kink_cuts = 0;         ///< auto: steps cut short because the stepped-over crossings' error was too large

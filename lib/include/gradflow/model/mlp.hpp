@@ -86,6 +86,7 @@ class Mlp final : public Model, public PiecewiseLinear, public SwitchingSurfaces
                     Vec& fdot) const override;
   void pattern_gradient(const double* theta, const Mat& A, const Vec& y, double c, PatternWork& w,
                         double* g) const override;
+  void pattern_backward(const double* theta, const Mat& A, const Vec& r, double* g) const override;
   const Mat& unit_inputs() const override { return features_; }
   Eigen::Map<const Mat> unit_weights(const double* theta) const override { return {theta, units(), unit_dim()}; }
   Eigen::Map<Mat> unit_weights(double* theta) const override { return {theta, units(), unit_dim()}; }
@@ -106,6 +107,8 @@ class Mlp final : public Model, public PiecewiseLinear, public SwitchingSurfaces
                           const Vec* beta, Vec& u) const override;
 
  private:
+  /// The backward half of pattern_gradient: g = J_Aᵀ r, from AZ = A∘Z.
+  void pattern_backward(const double* theta, const Mat& A, const Mat& AZ, const Vec& r, double* g) const;
   struct Unit {
     Index layer, sample, unit;
   };

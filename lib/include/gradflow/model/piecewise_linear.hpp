@@ -57,6 +57,8 @@ class PiecewiseLinear {
   /// g = ∇L_A(θ) for L = (c/2)‖f_A − y‖²: the residual c (f_A − y) is left in w.res, A∘Z in w.Z.
   virtual void pattern_gradient(const double* theta, const Mat& A, const Vec& y, double c, PatternWork& w,
                                 double* g) const = 0;
+  /// g = J_Aᵀ r, the gradient of rᵀf_A(θ) (one backward pass: the residual r is given).
+  virtual void pattern_backward(const double* theta, const Mat& A, const Vec& r, double* g) const = 0;
 
   // ---- linear, unit-local surfaces z_ir = x_iᵀ w_r (two-layer specific, see above) --------
   /// The inputs x_i of the units, n×d: the normal of surface (i, r) within w_r's block.

@@ -66,6 +66,7 @@ class TwoLayer final : public Model, public PiecewiseLinear {
                     Vec& fdot) const override;
   void pattern_gradient(const double* theta, const Mat& A, const Vec& y, double c, PatternWork& w,
                         double* g) const override;
+  void pattern_backward(const double* theta, const Mat& A, const Vec& r, double* g) const override;
   const Mat& unit_inputs() const override { return X_; }
   Eigen::Map<const Mat> unit_weights(const double* theta) const override { return {theta, width(), X_.cols()}; }
   Eigen::Map<Mat> unit_weights(double* theta) const override { return {theta, width(), X_.cols()}; }
@@ -75,6 +76,8 @@ class TwoLayer final : public Model, public PiecewiseLinear {
   }
 
  private:
+  /// The backward half of pattern_gradient: g = J_Aᵀ r from ws.XR = diag(r) X.
+  void pattern_backward_rows(const double* theta, const Mat& A, double* g) const;
   /// The fused kernel behind gradient() and residual_gradient(): g = Jᵀ r with r given
   /// (`r_in`), or r = c (f − y) with f = f(θ) written to `f` (`y` given). Two GEMMs and one
   /// elementwise pass (two for tanh); scratch is per thread and reused.
