@@ -149,9 +149,10 @@ class Switcher {
   const Vec& state_at(double tau);
   double q(const Item& item, double tau);
   double locate(std::vector<Item>& items, std::vector<std::pair<Index, Index>>& forced);
-  bool resolve(Vec& x, double t, const std::vector<std::pair<Index, Index>>& forced);
-  bool resolve_first(Vec& x, double t, const std::vector<std::pair<Index, Index>>& forced);
-  bool resolve_second(Vec& x, double t, const std::vector<std::pair<Index, Index>>& forced);
+  /// At an event at t: Z = Z(x) on entry, kept equal to it as x changes.
+  bool resolve(Vec& x, Mat& Z, double t, const std::vector<std::pair<Index, Index>>& forced);
+  bool resolve_first(Vec& x, Mat& Z, double t, const std::vector<std::pair<Index, Index>>& forced);
+  bool resolve_second(Vec& x, const Mat& Z, double t, const std::vector<std::pair<Index, Index>>& forced);
   void record_crossing(Index i, Index r, double t);
   void set_mode(Index i, Index r, signed char mode) {
     mode_[id(i, r)] = mode;
@@ -468,18 +469,15 @@ void Switcher::record_crossing(Index i, Index r, double t) {
   crossings_.record(id(i, r), t, sw_.reversal_window, stats_);
 }
 
-bool Switcher::resolve(Vec& x, double t, const std::vector<std::pair<Index, Index>>& forced) {
-  return second_ ? resolve_second(x, t, forced) : resolve_first(x, t, forced);
+bool Switcher::resolve(Vec& x, Mat& Z, double t, const std::vector<std::pair<Index, Index>>& forced) {
+  return second_ ? resolve_second(x, Z, t, forced) : resolve_first(x, Z, t, forced);
 }
 
 /// At an event of the first-order flow: the pairs that crossed (and sliding pairs whose
 /// coefficient left [0, 1]) are put exactly on their surfaces; per neuron, the minimal-norm
 /// element of the subdifferential over those pairs decides which slide and which go to a side.
-bool Switcher::resolve_first(Vec& x, double t, const std::vector<std::pair<Index, Index>>& forced) {
+bool Switcher::resolve_first(Vec& x, Mat& Z, double t, const std::vector<std::pair<Index, Index>>& forced) {
   Eigen::Map<Mat> Wm = model_.unit_weights(x.data());
-  Mat Z;
-  model_.preactivations(x.data(), Z);
-  ++stats_.forward_evals;
   const Vec wnorm = Wm.rowwise().norm();
   std::map<Index, std::vector<Index>> cand;  // neuron → samples that reached its surface
   std::vector<std::pair<Index, Index>> wrong;
@@ -592,10 +590,7 @@ bool Switcher::resolve_first(Vec& x, double t, const std::vector<std::pair<Index
 }
 
 /// At an event of a second-order flow: flip the pairs that crossed.
-bool Switcher::resolve_second(Vec& x, double t, const std::vector<std::pair<Index, Index>>& forced) {
-  Mat Z;
-  model_.preactivations(x.data(), Z);
-  ++stats_.forward_evals;
+bool Switcher::resolve_second(Vec& x, const Mat& Z, double t, const std::vector<std::pair<Index, Index>>& forced) {
   const Vec wnorm = W(x).rowwise().norm();
   std::vector<std::pair<Index, Index>> K;
   wrong_side(Z, wnorm, K);
@@ -959,12 +954,23 @@ double Switcher::path_correction(double te, const Vec& xe, Vec& delta) {
   Vec flux = Vec::Zero(n_);  // ∫ of the residual change the paths cause, over [t0, te]
   double first = std::numeric_limits<double>::infinity();
   detail::UnitContribution u;
+  Mat V(d_, static_cast<Index>(paths_.size()));  // each changed unit's ∫δw_r, for one product X V
+  std::vector<std::pair<Index, double>> weight;    // its unit and weight c h g_r in the flux
   for (const UnitPath& p : paths_) {
+    if (p.unchanged_by(se)) continue;
     p.contribution(shared_, se, &mode_[id(0, p.r)], gain_trained_, u);
+    const double w = c_ * h * shared_.gain(p.r, 0.5 * se);
     dW.row(p.r) += u.dw.transpose();
-    flux += (c_ * h * shared_.gain(p.r, 0.5 * se)) * u.rho;
+    V.col(static_cast<Index>(weight.size())) = u.V;
+    weight.emplace_back(p.r, w);
+    for (const auto& [i, rho] : u.rho) flux(i) += w * rho;
     if (gain_trained_) model_.add_gain_gradient(xe.data(), p.r, u.outer, delta.data());
     if (!p.switches.empty()) first = std::min(first, p.switches.front().s);
+  }
+  if (!weight.empty()) {
+    const Mat XV = X_ * V.leftCols(static_cast<Index>(weight.size()));
+    for (std::size_t j = 0; j < weight.size(); ++j)
+      flux += weight[j].second * XV.col(static_cast<Index>(j)).cwiseProduct(A_.col(weight[j].first));
   }
   if (!(first < se)) return 0.0;
   // The feedback −J_Aᵀ flux on every unit, with the pattern at te, projected on the sliding
@@ -1064,8 +1070,13 @@ bool Switcher::restart(Vec& x, Vec& dxdt, double t, double t_old, Outcome& outco
     count_sliding();
     paths_.clear();
   }
-  resolve(x, t, forced_);
-  if (!second_) project_slides(x);
+  model_.preactivations(x.data(), Z0_);
+  ++stats_.forward_evals;
+  resolve(x, Z0_, t, forced_);
+  if (!second_) {
+    project_slides(x);
+    for (const Index r : sliding_neurons_) Z0_.col(r).noalias() = X_ * W(x).row(r).transpose();
+  }
   stalled_ = t > t_old ? 0 : stalled_ + 1;
   if (stalled_ > 1000) {
     outcome.status = Status::failed;
@@ -1074,7 +1085,7 @@ bool Switcher::restart(Vec& x, Vec& dxdt, double t, double t_old, Outcome& outco
     return false;
   }
   rhs(x, dxdt, t);
-  end_views(x, dxdt, Z0_, Zd0_);
+  if (sw_.check_double_crossings || sw_.step_over) velocity_Z(x, dxdt, Zd0_);
   return true;
 }
 
@@ -1101,6 +1112,7 @@ Outcome Switcher::run(Vec& x, double t, const std::vector<double>& times, const 
   {
     Mat Z;
     model_.preactivations(x.data(), Z);
+    ++stats_.forward_evals;
     const Vec wnorm = W(x).rowwise().norm();
     Mat Zd;
     if (second_) velocity_Z(x, x, Zd);
@@ -1113,7 +1125,7 @@ Outcome Switcher::run(Vec& x, double t, const std::vector<double>& times, const 
         set_mode(i, r, md);
         if (!second_ && std::abs(z) <= eps(i, r, wnorm)) on_surface.emplace_back(i, r);
       }
-    if (!on_surface.empty()) resolve_first(x, t, on_surface);
+    if (!on_surface.empty()) resolve_first(x, Z, t, on_surface);
   }
   auto sys = [this](const Vec& s, Vec& ds, double tt) { rhs(s, ds, tt); };
   detail::dense_loop(sys, x, t, times, options_, observe, outcome_, *this);

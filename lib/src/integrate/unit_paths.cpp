@@ -393,9 +393,10 @@ void UnitPath::contribution(const StepShared& S, double se, const signed char* P
   const Mat& X = *S.X;
   const Index n = X.rows(), d = X.cols();
   out.dw = at(piece_at(se).D, se);
-  out.rho = Vec::Zero(n);
+  out.rho.clear();
   out.outer = 0.0;
-  Vec V = Vec::Zero(d);  // ∫_0^se δw ds
+  Vec& V = out.V;
+  V.setZero(d);
   Mat bP;                // Σ_{P active} r_i(s) x_i (d×5), for the trained gain
   if (outer) {
     Vec active(n);
@@ -416,7 +417,7 @@ void UnitPath::contribution(const StepShared& S, double se, const signed char* P
       Poly z = base(S, i, a);
       const Eigen::RowVectorXd xd = X.row(i) * pc.D;
       for (Index k = 0; k < pc.D.cols(); ++k) z.c[k] += xd(k);
-      out.rho(i) += sg * z.integral(a, b);
+      out.rho.emplace_back(i, sg * z.integral(a, b));
       if (outer) {
         Poly e;
         for (int k = 0; k < 5; ++k) e.c[k] = S.E(i, k);
@@ -431,9 +432,6 @@ void UnitPath::contribution(const StepShared& S, double se, const signed char* P
       out.outer += p.integral(a, b);
     }
   }
-  const Vec XV = X * V;
-  for (Index i = 0; i < n; ++i)
-    if (P[i] == kActive) out.rho(i) += XV(i);
   out.outer *= -S.h;
 }
 

@@ -104,10 +104,14 @@ struct UnitPiece {
   bool sliding_changed = false;  ///< the sliding set differs from the step's
 };
 
-/// What a unit's path adds to the step's state at s_e.
+/// What a unit's path adds to the step's state at s_e. The change of σ(z_ir) against the
+/// pattern-fixed path, ρ_ir = A_ir x_iᵀδw_r + (activity now − A_ir) z_ir, integrates to
+/// ∫_0^{s_e} ρ_ir ds = A_ir x_iᵀV + rho_i, V = ∫_0^{s_e} δw_r ds, with rho on the samples whose
+/// activity changed (the caller forms X V for all units at once).
 struct UnitContribution {
-  Vec dw;     ///< δw_r(s_e)
-  Vec rho;    ///< n: ∫_0^{s_e} ρ_ir ds, the change of σ(z_ir) against the pattern-fixed path
+  Vec dw;  ///< δw_r(s_e)
+  Vec V;   ///< ∫_0^{s_e} δw_r ds
+  std::vector<std::pair<Index, double>> rho;
   double outer = 0.0;  ///< −h ∫_0^{s_e} Σ_i r_i ρ_ir ds: the weight of ∇g_r in the change of θ (trained gains)
 };
 
@@ -130,6 +134,8 @@ struct UnitPath {
   double end = 1.0;  ///< < 1: stopped at its max_events-th event; the step is cut there
   long bounces = 0, repelling = 0;
 
+  /// Nothing has changed on the unit by s: its contribution there is 0.
+  bool unchanged_by(double s) const { return pieces.size() == 1 || s <= pieces.front().b; }
   /// The piece that holds s (the later one at a boundary).
   const UnitPiece& piece_at(double s) const;
   /// The base path of pair (i, r) on the piece that starts at s.
