@@ -88,9 +88,9 @@ inline Point run_gradflow(const Net& p, const std::string& scheme, double rtol, 
     char buf[256];
     std::snprintf(buf, sizeof buf,
                   "%ld steps, %ld events, %ld crossings + %ld onsets + %ld exits stepped over, %ld kink cuts, "
-                  "%ld sliding episodes",
+                  "%ld sliding episodes, %ld + %ld passes",
                   out.counters.steps_accepted, st.events, st.stepped_crossings, st.stepped_onsets, st.stepped_exits,
-                  st.kink_cuts, st.sliding_episodes);
+                  st.kink_cuts, st.sliding_episodes, st.forward_evals, st.backward_evals);
     pt.note = buf;
     pt.crossings = st.crossings;
     pt.sliding_episodes = st.sliding_episodes;

@@ -20,9 +20,11 @@ BOOST_AUTO_TEST_SUITE(switching_slow)
 
 // auto against exact (the reference) on relu2 and two_layer problems with crossings and
 // sliding and many crossings per step (n=40, m=400: hundreds of pairs cross inside one auto
-// step; the n=6 cases are in the switching suite). Both at rtol 1e-10; auto must agree to 3e-7 of the distance travelled
+// step; the n=6 cases are in the switching suite). Both at rtol 1e-10; auto must agree to 3e-8 of the distance travelled
 // (both integrators' global errors at that rtol: exact and plain dopri5 differ by up to 3e-8
-// above) and step over most crossings; and auto converges to exact as its tolerance shrinks.
+// above), cut no step at an event, and step over nearly every change of mode (the rest are
+// pairs that only the feedback pushed across, resolved at a step's end); and auto converges to
+// exact as its tolerance shrinks.
 BOOST_AUTO_TEST_CASE(auto_agrees_with_exact) {
   struct Case { const char* kind; Index n, d, m; double t_end; std::uint64_t seed; };
   IntegrateOptions o;
@@ -40,12 +42,14 @@ BOOST_AUTO_TEST_CASE(auto_agrees_with_exact) {
                        << " events, auto " << sa.events << " events + " << sa.stepped_crossings << " stepped over ("
                        << sa.kink_cuts << " kink cuts, " << sa.sliding_episodes << " sliding (" << sa.stepped_onsets << " stepped over), " << sa.sliding_exits << " exits (" << sa.stepped_exits << " stepped over), largest projection " << sa.max_projection << " vs exact " << se.max_projection << "), gap " << gap);
     BOOST_TEST_CONTEXT(c.kind << " n=" << c.n << " seed " << c.seed) {
-      BOOST_TEST(gap < 3e-7);
+      BOOST_TEST(gap < 3e-8);
       BOOST_TEST(sa.large_jumps == 0);
+      BOOST_TEST(sa.events == 0);
       BOOST_TEST(sa.crossings + sa.sliding_episodes > 0);
-      if (se.crossings > 10) BOOST_TEST(sa.stepped_crossings * 2 > sa.crossings);
-      if (se.sliding_episodes > 10) BOOST_TEST(sa.stepped_onsets * 2 > sa.sliding_episodes);
-      if (se.sliding_exits > 10) BOOST_TEST(sa.stepped_exits > 0);
+      const long stepped = sa.stepped_crossings + sa.stepped_onsets + sa.stepped_exits;
+      BOOST_TEST(stepped * 10 >= (sa.crossings + sa.sliding_episodes + sa.sliding_exits) * 9);
+      if (se.sliding_episodes > 10) BOOST_TEST(sa.stepped_onsets > 10);
+      if (se.sliding_exits > 10) BOOST_TEST(sa.stepped_exits > 10);
     }
     sliding += sa.sliding_episodes;
     if (std::string(c.kind) != "relu2") continue;
