@@ -128,7 +128,7 @@ BOOST_AUTO_TEST_CASE(a_transversal_crossing_matches_its_closed_form) {
   BOOST_TEST(std::abs(path.switches[0].s - 1.0 / 3) < 1e-11);  // found ε = 1e-12 ‖x‖‖w‖ past the surface
   BOOST_TEST(path.end == 1.0);
   UnitContribution c;
-  path.contribution(u.S, 1.0, u.modes, false, c);
+  path.contribution(u.S, 1.0, c);
   BOOST_TEST(std::abs(c.dw(0) - 2.0 / 3) < 1e-12);
   BOOST_TEST(std::abs(c.dw(1)) < 1e-12);
   // ∫_0^1 δw = x1 ∫_{1/3}^1 (t − 1/3) dt = (2/9) x1. Pair 1 is inactive from 1/3 on, with true
@@ -155,7 +155,7 @@ BOOST_AUTO_TEST_CASE(an_onset_of_sliding_matches_its_closed_form) {
   BOOST_TEST(path.switches[0].to == 0);  // sliding
   BOOST_TEST(std::abs(path.switches[0].s - 2.0 / 3) < 1e-11);
   UnitContribution c;
-  path.contribution(u.S, 1.0, u.modes, false, c);
+  path.contribution(u.S, 1.0, c);
   BOOST_TEST(std::abs(c.dw(0) - 0.25) < 1e-12);
   BOOST_TEST(std::abs(c.dw(1)) < 1e-12);
   // δw = (0.75 t − 0.5, 0) from 2/3 on: ∫ = 0.75/2 (1/3)² = 1/24. The sliding pair's own
@@ -167,7 +167,7 @@ BOOST_AUTO_TEST_CASE(an_onset_of_sliding_matches_its_closed_form) {
   BOOST_REQUIRE(last.Q.rows() == 1);
   BOOST_TEST(std::abs(std::abs(last.Q(0, 0)) - 1.0) < 1e-12);
   // Halfway through, before the onset, nothing has changed.
-  path.contribution(u.S, 0.5, u.modes, false, c);
+  path.contribution(u.S, 0.5, c);
   BOOST_TEST(c.dw.norm() < 1e-15);
   BOOST_TEST(path.unchanged_by(0.5));
 }

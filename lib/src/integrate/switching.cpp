@@ -926,6 +926,7 @@ void Switcher::prepare_paths() {
   S.Z1 = &Z1_;
   S.Zd1 = &Zd1_;
   S.z_tol = sw_.z_tol;
+  S.gains_trained = gain_trained_;
   S.alpha_tol = sw_.alpha_tol;
   // The residual along the pattern-fixed step: its values at both ends and the middle, its rates at the ends.
   residual_from(Z0_, x0_->data(), res0_);
@@ -958,7 +959,7 @@ double Switcher::path_correction(double te, const Vec& xe, Vec& delta) {
   std::vector<std::pair<Index, double>> weight;    // its unit and weight c h g_r in the flux
   for (const UnitPath& p : paths_) {
     if (p.unchanged_by(se)) continue;
-    p.contribution(shared_, se, &mode_[id(0, p.r)], gain_trained_, u);
+    p.contribution(shared_, se, u);
     const double w = c_ * h * shared_.gain(p.r, 0.5 * se);
     dW.row(p.r) += u.dw.transpose();
     V.col(static_cast<Index>(weight.size())) = u.V;

@@ -216,6 +216,7 @@ UnitPath trace_unit(const StepShared& S, Index r, const signed char* P, const Sl
     F.c[0] += path.base(S, i, s)(s) - F(s);
     path.rebased.insert(path.rebased.begin(), {i, s, F});
   };
+  if (S.gains_trained) path.bP = X.transpose() * (active.asDiagonal() * S.E);
   std::vector<signed char> M(P, P + n);
   Slide cur = slide;
   bool slides_changed = false;
@@ -388,21 +389,15 @@ UnitPath trace_unit(const StepShared& S, Index r, const signed char* P, const Sl
   return path;
 }
 
-void UnitPath::contribution(const StepShared& S, double se, const signed char* P, bool outer,
-                            UnitContribution& out) const {
+void UnitPath::contribution(const StepShared& S, double se, UnitContribution& out) const {
   const Mat& X = *S.X;
-  const Index n = X.rows(), d = X.cols();
+  const Index d = X.cols();
   out.dw = at(piece_at(se).D, se);
   out.rho.clear();
   out.outer = 0.0;
   Vec& V = out.V;
   V.setZero(d);
-  Mat bP;                // Σ_{P active} r_i(s) x_i (d×5), for the trained gain
-  if (outer) {
-    Vec active(n);
-    for (Index i = 0; i < n; ++i) active(i) = P[i] == kActive ? 1.0 : 0.0;
-    bP = X.transpose() * (active.asDiagonal() * S.E);
-  }
+  const bool outer = S.gains_trained;
   for (const UnitPiece& pc : pieces) {
     const double a = pc.a, b = std::min(pc.b, se);
     if (!(b > a)) continue;

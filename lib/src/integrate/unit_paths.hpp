@@ -76,6 +76,7 @@ struct StepShared {
   Vec wnorm;      ///< ‖w_r‖ at the end, for the hysteresis ε of a pair
   double z_tol = 1e-12, alpha_tol = 1e-10;
   int max_events = 64;  ///< per unit and step; more cut the step there
+  bool gains_trained = false;  ///< the gains are parameters (two_layer's outer layer): the paths move them too
 
   /// Fills E, EI and EI1 from the residual and its rate at both ends and the residual at the middle.
   void set_residual(const Vec& r0, const Vec& rdot0, const Vec& rmid, const Vec& r1, const Vec& rdot1);
@@ -112,7 +113,7 @@ struct UnitContribution {
   Vec dw;  ///< δw_r(s_e)
   Vec V;   ///< ∫_0^{s_e} δw_r ds
   std::vector<std::pair<Index, double>> rho;
-  double outer = 0.0;  ///< −h ∫_0^{s_e} Σ_i r_i ρ_ir ds: the weight of ∇g_r in the change of θ (trained gains)
+  double outer = 0.0;  ///< −h ∫_0^{s_e} Σ_i r_i ρ_ir ds: the weight of ∇g_r in the change of θ (gains_trained)
 };
 
 /// A pair's base path from s on, in place of the Hermite cubic: the pattern-fixed path of the
@@ -131,6 +132,7 @@ struct UnitPath {
   std::vector<UnitPiece> pieces;
   std::vector<UnitSwitch> switches;  ///< in time order
   std::vector<Rebase> rebased;       ///< pairs resolved at an event: their base from then on
+  Mat bP;  ///< d×5: Σ_{P active} r_i(s) x_i, for the change of a trained gain
   double end = 1.0;  ///< < 1: stopped at its max_events-th event; the step is cut there
   long bounces = 0, repelling = 0;
 
@@ -142,7 +144,7 @@ struct UnitPath {
   Poly base(const StepShared& S, Index i, double s) const;
   /// Mode of sample i at s, from the step's pattern `modes` (the unit's column).
   signed char mode_at(Index i, double s, const signed char* modes) const;
-  void contribution(const StepShared& S, double se, const signed char* modes, bool outer, UnitContribution& out) const;
+  void contribution(const StepShared& S, double se, UnitContribution& out) const;
 };
 
 /// Integrates unit r alone across the step, from the step's pattern `modes` (its column, n

@@ -23,15 +23,15 @@
 // forth are counted (reversals) — the second-order trace of a surface the first-order flow
 // would slide on.
 //
-// "auto" (SwitchingOptions::step_over) does not cut a step at a transversal crossing. It finds
-// all crossings inside an accepted step from the Hermite cubics of z through z and ż at both
-// ends, and adds to the pattern-fixed step the effect of each kink, to second order in its
-// offset from the step's end (the jump of the field, its drift, and the change of the residual
-// that follows the pair's z). The size of the second-order part is the kink error: a step whose
-// kink error exceeds the tolerance is cut shorter. First order, onsets of sliding (a kink that
-// cancels the pair's normal rate, then the exact projection) and exits (a shift growing as the
-// coefficient passes its bound) are stepped over too; a step is cut at an event, as in "exact",
-// only where these corrections would not hold (docs/switching.md, "How auto works").
+// "auto" (SwitchingOptions::step_over) cuts no step at a crossing (docs/switching.md, "How auto
+// works"). It finds the pairs that change inside an accepted step from the Hermite cubics of z
+// through z and ż at both ends. First order: every unit with a change is integrated alone across
+// the step along the step's residual (a polynomial), exactly for its own crossings, onsets and
+// ends of sliding (integrate/unit_paths.hpp); the step adds the units' deviations and the
+// feedback of the residual change they cause, and is cut shorter where that feedback's error
+// estimate exceeds the tolerance. Second order: each crossing is a kink whose effect is added to
+// second order in its offset from the step's end; a step whose kink error exceeds the tolerance
+// is cut shorter.
 //
 // Both have the contract of integrate() (integrate.hpp): samples at the requested times from
 // the dense output, a step budget (accepted + rejected steps), counters, an observer that can
@@ -75,20 +75,19 @@ struct SwitchingStats {
   long backward_evals = 0;    ///< auto: one-GEMM backward passes J_Aᵀr (the feedback of the stepped-over changes)
   long sliding_pairs = 0;     ///< pairs sliding at the end of the run
   long stepped_crossings = 0; ///< auto: transversal crossings stepped over inside a step (part of `crossings`)
-  long kink_cuts = 0;         ///< auto: steps cut short because the stepped-over crossings' error was too large
+  long kink_cuts = 0;         ///< auto: steps cut shorter because the error estimate of the stepped-over changes was too large
   long stepped_onsets = 0;    ///< auto: sliding modes started inside a step, not cut there (part of `sliding_episodes`)
   long stepped_exits = 0;     ///< auto: sliding modes ended inside a step, not cut there (part of `sliding_exits`)
 };
 
 /// The scheme and the tolerances of the event machinery (the defaults suit double precision).
 struct SwitchingOptions {
-  /// "auto" (true): step over the crossings inside a step (transversal ones, onsets and exits of
-  /// sliding), with a second-order correction for each, and cut a step only where it would not hold.
+  /// "auto" (true): no step is cut at a crossing. First order: the units that change inside a
+  /// step are integrated alone across it (crossings, onsets and ends of sliding) and their
+  /// feedback added; second order: each crossing is a kink with a second-order correction. A step
+  /// is cut shorter only where the error estimate of that correction asks for it.
   /// "exact" (false): cut every step at its first event.
   bool step_over = true;
-  /// auto: a first-order crossing is stepped over only when the rate of z on the new side keeps
-  /// its sign and at least this fraction of its size (otherwise it is resolved as an event).
-  double transversal_margin = 0.1;
   /// Hysteresis of a crossing, relative to ‖x_i‖‖w_r‖: a pair counts as crossed once
   /// sign·z_ir < −z_tol ‖x_i‖‖w_r‖ (round-off around z = 0 is not an event).
   double z_tol = 1e-12;
