@@ -162,6 +162,47 @@ inline void box_qp(const Mat& G, const Vec& b, const Vec& lo, const Vec& hi, Vec
   }
 }
 
+/// A pair's mode: on the inactive side, sliding on its surface, on the active side.
+constexpr signed char kInactive = -1, kSliding = 0, kActive = 1;
+
+/// The Filippov resolution of one unit at an event: the minimal-norm element of its Clarke
+/// subdifferential over the candidates, the rows XC (its sliding samples and the pairs that
+/// reached their surfaces, all at z = 0), with modes `old` and pushes u = g_r r_i, given c, the
+/// gradient of the unit's other active samples. A candidate with u ≤ 0 cannot slide: it crosses
+/// (a concave kink), or leaves its surface if it was sliding (counted in `repelling`). The others
+/// go into the box QP min ½‖c + Σ_j β_j x_j‖² over 0 ≤ β_j ≤ u_j: a free β_j slides, β_j = 0 is
+/// inactive, β_j = u_j active. Returns the candidates' new modes.
+inline std::vector<signed char> resolve_unit(const Mat& XC, const std::vector<signed char>& old, const Vec& u, Vec c,
+                                             long& repelling) {
+  const Index k = XC.rows();
+  std::vector<signed char> fresh(static_cast<std::size_t>(k));
+  std::vector<Index> T;
+  for (Index j = 0; j < k; ++j) {
+    if (u(j) > 0) {
+      T.push_back(j);
+      fresh[j] = kSliding;  // decided by the QP
+    } else if (old[j] != kSliding) {
+      fresh[j] = static_cast<signed char>(-old[j]);
+      if (fresh[j] == kActive) c += u(j) * XC.row(j).transpose();
+    } else {
+      ++repelling;
+      fresh[j] = kInactive;
+    }
+  }
+  if (T.empty()) return fresh;
+  const Index t = static_cast<Index>(T.size());
+  Mat XT(t, XC.cols());
+  Vec lo = Vec::Zero(t), hi(t), beta;
+  for (Index j = 0; j < t; ++j) {
+    XT.row(j) = XC.row(T[j]);
+    hi(j) = u(T[j]);
+  }
+  std::vector<int> state;
+  box_qp(XT * XT.transpose(), XT * c, lo, hi, beta, state);
+  for (Index j = 0; j < t; ++j) fresh[T[j]] = state[j] == 0 ? kSliding : state[j] < 0 ? kInactive : kActive;
+  return fresh;
+}
+
 /// How often, and when last, each pair crossed: reversals and their intervals in the stats.
 class CrossingLog {
  public:

@@ -28,7 +28,9 @@ using detail::illinois;
 using detail::Slide;
 using detail::UnitPath;
 
-constexpr signed char kInactive = -1, kSliding = 0, kActive = 1;
+using detail::kActive;
+using detail::kInactive;
+using detail::kSliding;
 
 /// Something that may have happened inside the last step: a pair crossed (kind 0) or a sliding
 /// coefficient left [0, 1] (kind 1). q > 0 means "not yet"; q(t_end) < 0.
@@ -536,40 +538,16 @@ bool Switcher::resolve_first(Vec& x, Mat& Z, double t, const std::vector<std::pa
   for (auto& [r, c] : C) {
     if (c.empty()) continue;
     const double sa = model_.unit_gain(x.data(), r);
-    Vec cr = neuron_c(r, x.data(), res);
-    std::vector<Index> T;  // attractive pairs: their own push s a_r res_i x_i points off the active side
-    std::vector<signed char> fresh(c.size());
-    for (std::size_t j = 0; j < c.size(); ++j) {
-      const Index i = c[j];
-      const signed char old = mode_[id(i, r)];
-      const double u = sa * res(i);
-      if (u > 0) {
-        T.push_back(i);
-        fresh[j] = kSliding;  // decided by the QP
-      } else if (old != kSliding) {
-        fresh[j] = static_cast<signed char>(-old);  // a concave kink is crossed transversally
-        if (fresh[j] == kActive) cr += u * X_.row(i).transpose();
-      } else {
-        ++stats_.repelling;
-        fresh[j] = kInactive;
-      }
+    const Index k = static_cast<Index>(c.size());
+    Mat XC(k, d_);
+    Vec u(k);
+    std::vector<signed char> old(c.size());
+    for (Index j = 0; j < k; ++j) {
+      XC.row(j) = X_.row(c[j]);
+      u(j) = sa * res(c[j]);
+      old[j] = mode_[id(c[j], r)];
     }
-    if (!T.empty()) {
-      const Index k = static_cast<Index>(T.size());
-      Mat XT(k, d_);
-      Vec lo = Vec::Zero(k), hi(k);
-      for (Index j = 0; j < k; ++j) {
-        XT.row(j) = X_.row(T[j]);
-        hi(j) = sa * res(T[j]);
-      }
-      Vec beta;
-      std::vector<int> state;
-      box_qp(XT * XT.transpose(), XT * cr, lo, hi, beta, state);
-      for (Index j = 0; j < k; ++j) {
-        const auto pos = std::find(c.begin(), c.end(), T[j]) - c.begin();
-        fresh[pos] = state[j] == 0 ? kSliding : state[j] < 0 ? kInactive : kActive;
-      }
-    }
+    const std::vector<signed char> fresh = detail::resolve_unit(XC, old, u, neuron_c(r, x.data(), res), stats_.repelling);
     for (std::size_t j = 0; j < c.size(); ++j) {
       const Index i = c[j];
       const signed char old = mode_[id(i, r)];

@@ -10,7 +10,6 @@ namespace gradflow::detail {
 
 namespace {
 
-constexpr signed char kInactive = -1, kSliding = 0, kActive = 1;
 constexpr int kCoefs = 7;  ///< of δw(s): the pushes' integrals have degree 6
 
 /// Σ_k D(:, k) s^k.
@@ -323,38 +322,13 @@ UnitPath trace_unit(const StepShared& S, Index r, const signed char* P, const Sl
     q = gs * rs;
     for (Index i = 0; i < n; ++i) act(i) = M[i] == kActive ? q(i) : 0.0;
     if (kind == 1) act(who) = 0.0;
-    Vec c = X.transpose() * act;
-    std::vector<Index> T;
-    std::vector<signed char> fresh(static_cast<std::size_t>(k));
+    std::vector<signed char> old(static_cast<std::size_t>(k));
+    Vec u(k);
     for (Index j = 0; j < k; ++j) {
-      const Index i = C[j];
-      const double u = q(i);
-      if (u > 0) {
-        T.push_back(i);
-        fresh[j] = kSliding;  // decided by the QP
-      } else if (M[i] != kSliding) {
-        fresh[j] = static_cast<signed char>(-M[i]);  // a concave kink is crossed transversally
-        if (fresh[j] == kActive) c += u * X.row(i).transpose();
-      } else {
-        ++path.repelling;
-        fresh[j] = kInactive;
-      }
+      old[j] = M[C[j]];
+      u(j) = q(C[j]);
     }
-    if (!T.empty()) {
-      const Index t = static_cast<Index>(T.size());
-      Mat XT(t, d);
-      Vec lo = Vec::Zero(t), hi(t), beta;
-      for (Index j = 0; j < t; ++j) {
-        XT.row(j) = X.row(T[j]);
-        hi(j) = q(T[j]);
-      }
-      std::vector<int> state;
-      box_qp(XT * XT.transpose(), XT * c, lo, hi, beta, state);
-      for (Index j = 0; j < t; ++j) {
-        const auto pos = std::find(C.begin(), C.end(), T[j]) - C.begin();
-        fresh[pos] = state[j] == 0 ? kSliding : state[j] < 0 ? kInactive : kActive;
-      }
-    }
+    const std::vector<signed char> fresh = resolve_unit(XC, old, u, X.transpose() * act, path.repelling);
     std::vector<Index> sliding;
     for (Index j = 0; j < k; ++j) {
       const Index i = C[j];
