@@ -94,6 +94,17 @@ Index max_threads() {
 #endif
 }
 
+/// How the ReLU kernel splits an n×m problem: `threads` share the `blocks` of `units` units each
+/// (tiles of `rows` rows); the split depends on n and m only, as the summation order must.
+struct Tiling {
+  Index threads, units, rows, blocks;
+  Tiling(Index n, Index m, Index d)
+      : threads(threaded(n, m, d) ? std::min<Index>(max_threads(), std::max<Index>(1, n / 8)) : 1),
+        units(tile_units(n)),
+        rows(std::min(n, kTileRows)),
+        blocks((m + units - 1) / units) {}
+};
+
 /// While alive, Eigen's GEMMs run on one thread (Eigen reads omp_get_max_threads() unless
 /// Eigen::setNbThreads was called); the caller's thread count is restored afterwards.
 class SerialGemms {
@@ -243,15 +254,14 @@ void TwoLayer::fused_relu(const Vec& theta, const Vec* y, double c, const Vec* r
   const auto a = outer(theta);
   const double s = options_.scale;
   Workspace& ws = workspace();
-  const Index nt = threaded(n, m, d) ? std::min<Index>(max_threads(), std::max<Index>(1, n / 8)) : 1;
+  const Tiling tiling(n, m, d);
+  const Index nt = tiling.threads, tu = tiling.units, ld = tiling.rows, blocks = tiling.blocks;
   const SerialGemms serial(true);  // the tiles' GEMMs are small: the threads split the tiles instead
   ws.mask.resize(static_cast<std::size_t>(n) * m);
   unsigned char* const mask = ws.mask.data();
   const bool need_f = (f != nullptr);
   if (need_f) f->setZero(n);
 
-  const Index tu = tile_units(n), ld = std::min(n, kTileRows);
-  const Index blocks = (m + tu - 1) / tu;
   if (need_f) ws.fpart.resize(n, blocks);
 #pragma omp parallel for schedule(static) num_threads(nt) if (nt > 1)
   for (Index b = 0; b < blocks; ++b) {
@@ -469,10 +479,9 @@ void TwoLayer::pattern_backward_rows(const double* theta, const Mat& A, double* 
   const Eigen::Map<const Mat> W = unit_weights(theta);
   const Eigen::Map<const Vec> a(outer_ptr(theta), m);
   Workspace& ws = workspace();
-  const Index nt = threaded(n, m, d) ? std::min<Index>(max_threads(), std::max<Index>(1, n / 8)) : 1;
+  const Tiling tiling(n, m, d);
+  const Index nt = tiling.threads, tu = tiling.units, blocks = tiling.blocks;
   const SerialGemms serial(true);
-  const Index tu = tile_units(n);
-  const Index blocks = (m + tu - 1) / tu;
   const Mat& XR = ws.XR;
   Eigen::Map<Mat> gW(g, m, d);
 #pragma omp parallel for schedule(static) num_threads(nt) if (nt > 1)
@@ -503,10 +512,9 @@ void TwoLayer::pattern_gradient(const double* theta, const Mat& A, const Vec& y,
   const Eigen::Map<const Mat> W = unit_weights(theta);
   const Eigen::Map<const Vec> a(outer_ptr(theta), m);
   Workspace& ws = workspace();
-  const Index nt = threaded(n, m, d) ? std::min<Index>(max_threads(), std::max<Index>(1, n / 8)) : 1;
+  const Tiling tiling(n, m, d);
+  const Index nt = tiling.threads, tu = tiling.units, ld = tiling.rows, blocks = tiling.blocks;
   const SerialGemms serial(true);
-  const Index tu = tile_units(n), ld = std::min(n, kTileRows);
-  const Index blocks = (m + tu - 1) / tu;
   ws.fpart.resize(n, blocks);
 #pragma omp parallel for schedule(static) num_threads(nt) if (nt > 1)
   for (Index b = 0; b < blocks; ++b) {
