@@ -107,8 +107,11 @@ class Switcher {
   void residual_from(const Mat& Z, const double* th, Vec& res) const;
   /// c_r = s a_r Σ_{i: P_ir = 1} res_i x_i, the gradient of neuron r's non-sliding active samples.
   Vec neuron_c(Index r, const double* th, const Vec& res) const;
-  /// Filippov weights β = −(X_S X_Sᵀ)⁻¹ X_S c_r of neuron r's sliding samples and their bounds u = s a_r res.
-  void slide_weights(Index r, const double* th, const Vec& res, Vec& beta, Vec& u) const;
+  /// neuron_c of every sliding neuron (the columns, in the order of sliding_neurons_), in one product.
+  Mat sliding_fields(const double* th, const Vec& res) const;
+  /// Filippov weights β = −(X_S X_Sᵀ)⁻¹ X_S c_r of neuron r's sliding samples and their bounds
+  /// u = s a_r res, from its field c_r.
+  void slide_weights(Index r, const Vec& cr, const double* th, const Vec& res, Vec& beta, Vec& u) const;
   /// How far a sliding coefficient α = β/u is inside its bound, with the hysteresis ε = alpha_tol:
   /// sign < 0 the lower one, β + ε u; sign > 0 the upper one, (1 + ε) u − β. Negative: it left.
   double inside(double beta, double u, double sign) const {
@@ -259,9 +262,18 @@ Vec Switcher::neuron_c(Index r, const double* th, const Vec& res) const {
   return model_.unit_gain(th, r) * (X_.transpose() * A_.col(r).cwiseProduct(res));
 }
 
-void Switcher::slide_weights(Index r, const double* th, const Vec& res, Vec& beta, Vec& u) const {
+Mat Switcher::sliding_fields(const double* th, const Vec& res) const {
+  const Index k = static_cast<Index>(sliding_neurons_.size());
+  Mat M(n_, k);
+  for (Index j = 0; j < k; ++j) {
+    const Index r = sliding_neurons_[static_cast<std::size_t>(j)];
+    M.col(j) = model_.unit_gain(th, r) * A_.col(r).cwiseProduct(res);
+  }
+  return X_.transpose() * M;
+}
+
+void Switcher::slide_weights(Index r, const Vec& cr, const double* th, const Vec& res, Vec& beta, Vec& u) const {
   const Slide& sl = slides_[r];
-  const Vec cr = neuron_c(r, th, res);
   beta = -sl.gram.solve(sl.XS * cr);
   const double sa = model_.unit_gain(th, r);
   u.resize(static_cast<Index>(sl.samples.size()));
@@ -330,7 +342,7 @@ double Switcher::q(const Item& item, double tau) {
   ++stats_.forward_evals;
   residual_from(Zl_, x.data(), resl_);
   Vec beta, u;
-  slide_weights(item.r, x.data(), resl_, beta, u);
+  slide_weights(item.r, neuron_c(item.r, x.data(), resl_), x.data(), resl_, beta, u);
   const Index j = item.i;
   return inside(beta(j), u(j), item.sign);
 }
@@ -413,8 +425,10 @@ void Switcher::collect_slides(std::vector<Item>& items) {
   if (second_ || sliding_neurons_.empty()) return;
   Vec res, beta, u;
   residual_from(Z1_, x1_->data(), res);
-  for (const Index r : sliding_neurons_) {
-    slide_weights(r, x1_->data(), res, beta, u);
+  const Mat fields = sliding_fields(x1_->data(), res);
+  for (std::size_t k = 0; k < sliding_neurons_.size(); ++k) {
+    const Index r = sliding_neurons_[k];
+    slide_weights(r, fields.col(static_cast<Index>(k)), x1_->data(), res, beta, u);
     for (Index j = 0; j < beta.size(); ++j) {
       const double lo = inside(beta(j), u(j), -1), up = inside(beta(j), u(j), 1);
       if (lo >= 0 && up >= 0) continue;
@@ -492,8 +506,10 @@ bool Switcher::resolve_first(Vec& x, Mat& Z, double t, const std::vector<std::pa
   if (!sliding_neurons_.empty()) {  // sliding coefficients out of [0, 1]
     Vec res, beta, u;
     residual_from(Z, x.data(), res);
-    for (const Index r : sliding_neurons_) {
-      slide_weights(r, x.data(), res, beta, u);
+    const Mat fields = sliding_fields(x.data(), res);
+    for (std::size_t k = 0; k < sliding_neurons_.size(); ++k) {
+      const Index r = sliding_neurons_[k];
+      slide_weights(r, fields.col(static_cast<Index>(k)), x.data(), res, beta, u);
       for (Index j = 0; j < beta.size(); ++j)
         if (!within(beta(j), u(j))) {
           cand[r];

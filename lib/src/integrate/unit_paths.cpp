@@ -172,46 +172,39 @@ UnitPath trace_unit(const StepShared& S, Index r, const signed char* P, const Sl
   // The pattern's active samples as weights of a polynomial matrix: Xᵀ (mask ∘ coefficients).
   Vec active(n);
   for (Index i = 0; i < n; ++i) active(i) = P[i] == kActive ? 1.0 : 0.0;
+  // The pattern's unit field c_P(s) = Σ_{P active} q_i(s) x_i (d×6) and its integral
+  // C_P(s) = Σ_{P active} x_i Q_i(s) (d×7): one product, made at the unit's first event.
   const double a0 = S.g0(r), da = S.g1(r) - a0;
-  Mat CP, cP;  // ∫ and value of the pattern's unit field c_P(s) = Σ_{P active} q_i(s) x_i, when needed
-  auto field_integral = [&]() -> const Mat& {
-    if (CP.size() == 0) {
-      Mat Wt = Mat::Zero(n, kCoefs);
-      Wt.leftCols(6) = (S.h * a0) * S.EI;
-      Wt += (S.h * da) * S.EI1;
-      CP = X.transpose() * (active.asDiagonal() * Wt);
-    }
-    return CP;
+  Mat cP, CP;
+  auto fields = [&]() {
+    if (cP.size() > 0) return;
+    Mat Wt = Mat::Zero(n, 13);
+    Wt.leftCols(5) = a0 * S.E;
+    Wt.middleCols(1, 5) += da * S.E;
+    Wt.middleCols(6, 6) = (S.h * a0) * S.EI;
+    Wt.rightCols(7) += (S.h * da) * S.EI1;
+    const Mat F = X.transpose() * (active.asDiagonal() * Wt);
+    cP = F.leftCols(6);
+    CP = F.rightCols(7);
   };
-  auto field = [&]() -> const Mat& {
-    if (cP.size() == 0) {
-      Mat Wt = Mat::Zero(n, 6);
-      Wt.leftCols(5) = a0 * S.E;
-      Wt.rightCols(5) += da * S.E;
-      cP = X.transpose() * (active.asDiagonal() * Wt);
-    }
-    return cP;
-  };
-
   // A pair sliding in the pattern stays at its z(0) on the pattern-fixed path (0, up to round-off).
   for (const Index i : slide.samples) {
     Poly z;
     z.c[0] = (*S.Z0)(i, r);
     path.rebased.push_back({i, 0.0, z});
   }
-  // From its first event at s on (a switch or a bounce), pair i's base is the pattern-fixed path of its z along the
-  // interpolated residual, z(s) − x_iᵀ(I − Π_P)(C_P(·) − C_P(s)) with C_P = Σ_{P active} x_j Q_j:
+  // From its first event at s on (a switch or a bounce), pair i's base is the pattern-fixed path
+  // of its z along the interpolated residual, z(s) − x_iᵀ(I − Π_P)(C_P(·) − C_P(s)):
   // the same field the QP and the deviation see, so that a pair whose rate on its side is near 0
   // (a sliding pair, one that crossed into a side it barely moves into, or one that grazed its
   // surface) keeps the sign the resolution gave it.
   auto rebase = [&](Index i, double s) {
+    fields();
     Vec u = X.row(i).transpose();
     if (slide.Q.rows() > 0) u -= slide.Q.transpose() * (slide.Q * u);
-    const Vec g = (X * u).cwiseProduct(active);
+    const Eigen::RowVectorXd f = -(u.transpose() * CP);
     Poly F;
-    const Eigen::RowVectorXd f0 = (S.h * a0) * (g.transpose() * S.EI), f1 = (S.h * da) * (g.transpose() * S.EI1);
-    for (int k = 0; k < 6; ++k) F.c[k] -= f0(k);
-    for (int k = 0; k < 7; ++k) F.c[k] -= f1(k);
+    for (int k = 0; k < kCoefs; ++k) F.c[k] = f(k);
     F.c[0] += path.base(S, i, s)(s) - F(s);
     path.rebased.insert(path.rebased.begin(), {i, s, F});
   };
@@ -235,7 +228,8 @@ UnitPath trace_unit(const StepShared& S, Index r, const signed char* P, const Sl
     }
     if (cur.Q.rows() > 0) D -= cur.Q.transpose() * (cur.Q * D);
     if (slides_changed) {
-      Mat Cd = field_integral();
+      fields();
+      Mat Cd = CP;
       Cd.col(0) -= at(Cd, sa);
       D += cur.Q.transpose() * (cur.Q * Cd);
       if (slide.Q.rows() > 0) D -= slide.Q.transpose() * (slide.Q * Cd);
@@ -266,7 +260,8 @@ UnitPath trace_unit(const StepShared& S, Index r, const signed char* P, const Sl
     }
     if (!cur.samples.empty()) {
       // β(s) = −(X_S X_Sᵀ)⁻¹ X_S c(s), c = c_P + Σ_differ σ q_i x_i; inside [−ε u, (1 + ε) u], u = q.
-      Mat c = field();
+      fields();
+      Mat c = cP;
       for (const auto& [i, sg] : differ) {
         const Poly q = S.push(i, r);
         Eigen::Map<const Eigen::RowVectorXd> qv(q.c.data(), 6);
@@ -311,24 +306,19 @@ UnitPath trace_unit(const StepShared& S, Index r, const signed char* P, const Sl
       zC(j) = path.base(S, C[j], s)(s) + X.row(C[j]).dot(dw);
     }
     dw -= XC.transpose() * (XC * XC.transpose()).ldlt().solve(zC);
-    const double gs = S.gain(r, s);
-    Vec q(n), act(n);
-    double sp = 1.0;
-    Vec rs = S.E.col(0);
-    for (Index e = 1; e < 5; ++e) {
-      sp *= s;
-      rs += sp * S.E.col(e);
-    }
-    q = gs * rs;
-    for (Index i = 0; i < n; ++i) act(i) = M[i] == kActive ? q(i) : 0.0;
-    if (kind == 1) act(who) = 0.0;
+    // The unit's field at s from its other active samples, c_P(s) + Σ_differ σ q_i(s) x_i
+    // without the pair that reached its surface; the candidates' pushes q_i(s).
+    fields();
+    Vec c = at(cP, s);
+    for (const auto& [i, sg] : differ) c += (sg * S.push(i, r)(s)) * X.row(i).transpose();
+    if (kind == 1 && M[who] == kActive) c -= S.push(who, r)(s) * X.row(who).transpose();
     std::vector<signed char> old(static_cast<std::size_t>(k));
     Vec u(k);
     for (Index j = 0; j < k; ++j) {
       old[j] = M[C[j]];
-      u(j) = q(C[j]);
+      u(j) = S.push(C[j], r)(s);
     }
-    const std::vector<signed char> fresh = resolve_unit(XC, old, u, X.transpose() * act, path.repelling);
+    const std::vector<signed char> fresh = resolve_unit(XC, old, u, c, path.repelling);
     std::vector<Index> sliding;
     for (Index j = 0; j < k; ++j) {
       const Index i = C[j];
