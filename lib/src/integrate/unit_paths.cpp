@@ -11,6 +11,7 @@ namespace gradflow::detail {
 namespace {
 
 constexpr int kCoefs = 7;  ///< of δw(s): the pushes' integrals have degree 6
+using Coefs = Eigen::Matrix<double, 1, kCoefs>;
 
 /// Σ_k D(:, k) s^k.
 Vec at(const Mat& D, double s) {
@@ -75,6 +76,7 @@ void Slide::build(const Mat& X) {
   for (Index j = 0; j < k; ++j) XS.row(j) = X.row(samples[j]);
   if (k == 0) {
     Q.resize(0, d);
+    gram.compute(Mat(0, 0));
     return;
   }
   Eigen::HouseholderQR<Mat> qr(XS.transpose());
@@ -202,7 +204,7 @@ UnitPath trace_unit(const StepShared& S, Index r, const signed char* P, const Sl
     fields();
     Vec u = X.row(i).transpose();
     if (slide.Q.rows() > 0) u -= slide.Q.transpose() * (slide.Q * u);
-    const Eigen::RowVectorXd f = -(u.transpose() * CP);
+    const Coefs f = -(u.transpose() * CP);
     Poly F;
     for (int k = 0; k < kCoefs; ++k) F.c[k] = f(k);
     F.c[0] += path.base(S, i, s)(s) - F(s);
@@ -248,7 +250,7 @@ UnitPath trace_unit(const StepShared& S, Index r, const signed char* P, const Sl
       if (md == kSliding) continue;
       if (md == P[i] && reach(i) - xn(i) * bound > eps(i)) continue;
       Poly p = path.base(S, i, sa);
-      const Eigen::RowVectorXd xd = X.row(i) * D;
+      const Coefs xd = X.row(i) * D;
       for (int k = 0; k < kCoefs; ++k) p.c[k] += xd(k);
       if (md < 0)
         for (double& v : p.c) v = -v;
@@ -374,7 +376,7 @@ void UnitPath::contribution(const StepShared& S, double se, UnitContribution& ou
     // ρ_i = A_i x_iᵀδw + (activity now − A_i) z_i: the second part on the samples that differ.
     for (const auto& [i, sg] : pc.differ) {
       Poly z = base(S, i, a);
-      const Eigen::RowVectorXd xd = X.row(i) * pc.D;
+      const Coefs xd = X.row(i) * pc.D;
       for (Index k = 0; k < pc.D.cols(); ++k) z.c[k] += xd(k);
       out.rho.emplace_back(i, sg * z.integral(a, b));
       if (outer) {

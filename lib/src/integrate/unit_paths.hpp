@@ -57,7 +57,7 @@ struct Slide {
   std::vector<Index> samples;
   Mat XS;  ///< k×d, the rows x_i
   Mat Q;   ///< k×d, orthonormal rows spanning the same space
-  Eigen::LDLT<Mat> gram;  ///< of XS XSᵀ
+  Eigen::LDLT<Mat> gram{Mat(0, 0)};  ///< of XS XSᵀ (computed even when empty, so that copies are defined)
   /// Rebuilds the rows, basis and Gram matrix from `samples`.
   void build(const Mat& X);
 };
