@@ -190,7 +190,9 @@ UnitPath trace_unit(const StepShared& S, Index r, const signed char* P, const Sl
     CP = F.rightCols(7);
   };
   // A pair sliding in the pattern stays at its z(0) on the pattern-fixed path (0, up to round-off).
+  std::vector<char> rebased(static_cast<std::size_t>(n), 0);  // its base is no longer the Hermite cubic
   for (const Index i : slide.samples) {
+    rebased[i] = 1;
     Poly z;
     z.c[0] = (*S.Z0)(i, r);
     path.rebased.push_back({i, 0.0, z});
@@ -209,6 +211,7 @@ UnitPath trace_unit(const StepShared& S, Index r, const signed char* P, const Sl
     for (int k = 0; k < kCoefs; ++k) F.c[k] = f(k);
     F.c[0] += path.base(S, i, s)(s) - F(s);
     path.rebased.insert(path.rebased.begin(), {i, s, F});
+    rebased[i] = 1;
   };
   if (S.gains_trained) path.bP = X.transpose() * (active.asDiagonal() * S.E);
   std::vector<signed char> M(P, P + n);
@@ -248,7 +251,7 @@ UnitPath trace_unit(const StepShared& S, Index r, const signed char* P, const Sl
     for (Index i = 0; i < n; ++i) {
       const signed char md = M[i];
       if (md == kSliding) continue;
-      if (md == P[i] && reach(i) - xn(i) * bound > eps(i)) continue;
+      if (md == P[i] && !rebased[i] && reach(i) - xn(i) * bound > eps(i)) continue;
       Poly p = path.base(S, i, sa);
       const Coefs xd = X.row(i) * D;
       for (int k = 0; k < kCoefs; ++k) p.c[k] += xd(k);
@@ -324,8 +327,7 @@ UnitPath trace_unit(const StepShared& S, Index r, const signed char* P, const Sl
     std::vector<Index> sliding;
     for (Index j = 0; j < k; ++j) {
       const Index i = C[j];
-      if (!std::any_of(path.rebased.begin(), path.rebased.end(), [&](const Rebase& b) { return b.i == i; }))
-        rebase(i, s);
+      if (!rebased[i]) rebase(i, s);
       if (fresh[j] != M[i]) {
         path.switches.push_back({i, s, M[i], fresh[j]});
         M[i] = fresh[j];
