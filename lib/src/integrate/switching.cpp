@@ -439,7 +439,7 @@ void Switcher::collect_slides(std::vector<Item>& items) {
 }
 
 /// The first time any item happens (the right end of its final bracket, so the event has
-/// happened there); `forced` receives the crossing pair that defines it.
+/// happened there); `forced` receives what defines it (below).
 double Switcher::locate(std::vector<Item>& items, std::vector<std::pair<Index, Index>>& forced) {
   std::sort(items.begin(), items.end(), [](const Item& a, const Item& b) { return a.estimate < b.estimate; });
   double best = std::numeric_limits<double>::infinity();
@@ -464,8 +464,11 @@ double Switcher::locate(std::vector<Item>& items, std::vector<std::pair<Index, I
       first = &it;
     }
   }
+  // The crossing pair, or (−1, r) for a neuron whose sliding coefficient left [0, 1]: resolved at
+  // the cut whatever the resolution's own check finds there (a coefficient located just past its
+  // bound may look inside it to a product summed in another order, and would be found again).
   forced.clear();
-  if (first && first->kind == 0) forced.emplace_back(first->i, first->r);
+  if (first) forced.emplace_back(first->kind == 0 ? first->i : -1, first->r);
   return best;
 }
 
@@ -501,7 +504,7 @@ bool Switcher::resolve_first(Vec& x, Mat& Z, double t, const std::vector<std::pa
   for (const auto& [i, r] : wrong) cand[r].push_back(i);
   for (const auto& [i, r] : forced) {
     auto& v = cand[r];
-    if (mode_[id(i, r)] != kSliding && std::find(v.begin(), v.end(), i) == v.end()) v.push_back(i);
+    if (i >= 0 && mode_[id(i, r)] != kSliding && std::find(v.begin(), v.end(), i) == v.end()) v.push_back(i);
   }
   if (!sliding_neurons_.empty()) {  // sliding coefficients out of [0, 1]
     Vec res, beta, u;
@@ -527,7 +530,7 @@ bool Switcher::resolve_first(Vec& x, Mat& Z, double t, const std::vector<std::pa
     for (const Index i : K) {
       const double rel = std::abs(Z(i, r)) / (xnorm_(i) * wnorm(r) + 1e-300);
       if (rel > sw_.project_limit) {
-        // Far on its own side: a forced pair (auto) that the kinks' second-order terms kept back.
+        // Far on its own side: a forced pair that did not cross after all.
         if (Sg_(i, r) * Z(i, r) > 0) continue;
         // Far across: a missed event; flip it, do not project.
         ++stats_.large_jumps;
