@@ -75,7 +75,7 @@ void parse_run(Config& c, RunOptions& r, IntegrateOptions& integ) {
   integ.validate();
 }
 
-/// The ReLU integrator of a weight flow: auto (steps over transversal crossings), exact (an
+/// The ReLU integrator of a weight flow: auto (crossings resolved inside its steps), exact (an
 /// event at every crossing) or off (the plain stepper); docs/switching.md.
 std::string switching_scheme(const std::string& value, const std::string& key) {
   if (value != "auto" && value != "exact" && value != "off")

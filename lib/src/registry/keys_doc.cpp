@@ -32,7 +32,7 @@ std::vector<Row> method_rows(const MethodKind& m) {
   }
   if (m.space == Space::weights)
     out.push_back({"switching", "string", "from run.switching", "piecewise-linear models",
-                   "auto (steps over transversal crossings), exact (an event at each) or off (the plain stepper)"});
+                   "auto (crossings and sliding resolved inside its steps), exact (an event at each) or off (the plain stepper)"});
   out.push_back({"name", "string", m.default_name ? "derived from the keys" : "\"" + m.name + "\"", "",
                  "unique; names the CSV ([A-Za-z0-9_.-], at most 64 characters)"});
   return out;
