@@ -36,6 +36,14 @@ Result run(const std::string& args, const std::string& stdout_to = "/dev/null") 
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, text};
 }
 
+/// `gradflow run` with the given options into scratch()/name, which must succeed; its run.json.
+nlohmann::json run_json(const std::string& name, const std::string& options) {
+  const fs::path out = scratch() / name;
+  BOOST_REQUIRE(run("run --no-live --force --out " + out.string() + " " + options).code == 0);
+  std::ifstream in(out / "run.json");
+  return nlohmann::json::parse(in);
+}
+
 void expect_bad(const std::string& args, const std::string& names) {
   const Result r = run(args);
   BOOST_TEST(r.code == 2, args << " -> exit " << r.code << ": " << r.err);
@@ -98,12 +106,9 @@ BOOST_AUTO_TEST_CASE(same_seed_gives_the_same_numbers) {
 // 2 million events of one ulp each. The trigger is round-off, so another compiler may not
 // reach it; where it is reached, the run must still end, with few events.
 BOOST_AUTO_TEST_CASE(a_grazing_pair_after_a_bounce_is_not_an_event_at_once) {
-  const fs::path out = scratch() / "grazing";
-  BOOST_REQUIRE(run("run --no-live --force --out " + out.string() +
-                    " --set data.n=10 --set data.d=4 --set model.width=200 --set run.t_end=8 --set run.samples=81"
-                    " --set seed=2 --set run.max_steps=50000").code == 0);
-  std::ifstream in(out / "run.json");
-  const nlohmann::json rj = nlohmann::json::parse(in);
+  const nlohmann::json rj = run_json("grazing",
+                                     "--set data.n=10 --set data.d=4 --set model.width=200 --set run.t_end=8 "
+                                     "--set run.samples=81 --set seed=2 --set run.max_steps=50000");
   for (const auto& m : rj["methods"]) {
     if (m["name"] != "gf") continue;
     BOOST_TEST(m["status"] == "completed");
@@ -117,12 +122,10 @@ BOOST_AUTO_TEST_CASE(a_grazing_pair_after_a_bounce_is_not_an_event_at_once) {
 // became events and the recipe took 30x longer (1,634 events of 2,046 crossings to t = 3; now
 // 315 of 854, and 231 of 790 before the rule).
 BOOST_AUTO_TEST_CASE(a_chattering_momentum_flow_steps_over_most_crossings) {
-  const fs::path out = scratch() / "chatter";
-  BOOST_REQUIRE(run("run --no-live --force --out " + out.string() +
-                    " --set seed=2 --set data.n=30 --set data.d=10 --set model.width=2000 --set run.t_end=3"
-                    " --set run.samples=13 --set 'methods=[{kind=\"nag_flow\", gamma=12.0}]'").code == 0);
-  std::ifstream in(out / "run.json");
-  const nlohmann::json rj = nlohmann::json::parse(in);
+  const nlohmann::json rj = run_json("chatter",
+                                     "--set seed=2 --set data.n=30 --set data.d=10 --set model.width=2000 "
+                                     "--set run.t_end=3 --set run.samples=13 "
+                                     "--set 'methods=[{kind=\"nag_flow\", gamma=12.0}]'");
   const auto& sw = rj["methods"][0]["switching"];
   BOOST_TEST(rj["methods"][0]["status"] == "completed");
   BOOST_TEST(sw["crossings"].get<double>() > 300.0);
